@@ -1,0 +1,15 @@
+# OpenCV: the tools need only core, imgproc and imgcodecs. Debian ships CMake config files
+# only with the full libopencv-dev; with the three module packages alone, find them directly.
+find_package(OpenCV QUIET COMPONENTS core imgproc imgcodecs)
+add_library(rd_opencv INTERFACE)
+if(OpenCV_FOUND)
+  target_include_directories(rd_opencv INTERFACE ${OpenCV_INCLUDE_DIRS})
+  target_link_libraries(rd_opencv INTERFACE opencv_core opencv_imgproc opencv_imgcodecs)
+else()
+  find_path(RD_OPENCV_INCLUDE opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+  foreach(m core imgproc imgcodecs)
+    find_library(RD_OPENCV_${m} opencv_${m} REQUIRED)
+    target_link_libraries(rd_opencv INTERFACE ${RD_OPENCV_${m}})
+  endforeach()
+  target_include_directories(rd_opencv INTERFACE ${RD_OPENCV_INCLUDE})
+endif()

@@ -1,0 +1,3 @@
+// The precompiled header of every translation unit that uses LibTorch.
+#pragma once
+#include <torch/torch.h>
