@@ -1,0 +1,145 @@
+// rd-train: learns one model from a folder of normal images (DESIGN §3).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/common.h"
+#include "cli/exit_status.h"
+#include "cli/progress.h"
+#include "cli/signals.h"
+#include "core/errors.h"
+#include "core/train.h"
+#include "io/input_records.h"
+#include "io/mvtec.h"
+
+namespace {
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Training images from the arguments: a directory (an MVTec category means its train/good),
+// image paths, or a list on stdin ("-", or no arguments with stdin not a terminal).
+std::vector<std::string> training_paths(const std::vector<std::string>& args, bool nul, const rd::cli::Common& c) {
+  std::vector<std::string> paths;
+  bool read_stdin = args.empty() && !isatty(STDIN_FILENO);
+  for (const auto& a : args) {
+    if (a == "-") read_stdin = true;
+    else if (is_directory(a)) {
+      auto found = rd::training_images(a);
+      paths.insert(paths.end(), found.begin(), found.end());
+    } else paths.push_back(a);
+  }
+  if (read_stdin) {
+    rd::InputReader reader(std::cin, nul);
+    for (rd::InputRecord r; reader.next(r);) {
+      if (!r.error.empty()) rd::cli::warn(c, r.error);
+      else paths.push_back(r.path);
+    }
+  }
+  if (paths.empty()) throw rd::UsageError("no training images (give a directory, image paths, or a list on stdin)");
+  return paths;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  rd::TrainOptions d;
+  cxxopts::Options options("rd-train", "Train a reverse-distillation anomaly model from normal images.");
+  options.positional_help("[DIR | IMAGE... | -]");
+  options.add_options()
+      ("o,output", "Model file to write (.rdm)", cxxopts::value<std::string>())
+      ("backbone", "Teacher: resnet18, resnet34, resnet50, wide_resnet50_2, wide_resnet101_2",
+       cxxopts::value<std::string>()->default_value(d.backbone))
+      ("weights", "Teacher weights: a torchvision .pth file, auto ($TORCH_HOME) or none (random)",
+       cxxopts::value<std::string>()->default_value(d.weights))
+      ("image-size", "Input side in pixels (multiple of 32)", cxxopts::value<int>()->default_value(std::to_string(d.image_size)))
+      ("epochs", "Training epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)))
+      ("batch-size", "Images per step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
+      ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.005"))
+      ("seed", "Random seed (same seed, same machine: same model)", cxxopts::value<uint64_t>()->default_value("0"))
+      ("val", "Directory of normal validation images: store score statistics in the model", cxxopts::value<std::string>())
+      ("log", "Append per-epoch JSON lines to this file ('-': stdout)", cxxopts::value<std::string>())
+      ("checkpoint", "Checkpoint file (default: OUTPUT.ckpt)", cxxopts::value<std::string>())
+      ("checkpoint-every", "Write a checkpoint every N epochs", cxxopts::value<int>()->default_value("0"))
+      ("resume", "Continue from a checkpoint", cxxopts::value<std::string>())
+      ("cache-features", "Teacher features of the training set: auto, ram or off",
+       cxxopts::value<std::string>()->default_value(d.cache_features))
+      ("import-reference", "Build the model from a checkpoint of the paper's code instead of training",
+       cxxopts::value<std::string>())
+      ("max-pixels", "Refuse images larger than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
+      ("0,null", "Paths on stdin are NUL-separated")
+      ("inputs", "Images or directories", cxxopts::value<std::vector<std::string>>());
+  rd::cli::add_common_options(options, true);
+  options.parse_positional({"inputs"});
+
+  return rd::cli::run_tool("rd-train", options, argc, argv, [&](const cxxopts::ParseResult& args) {
+    auto c = rd::cli::read_common("rd-train", args);
+    if (!args.count("output")) throw rd::UsageError("missing -o/--output MODEL.rdm");
+    rd::TrainOptions o;
+    o.output = args["output"].as<std::string>();
+    o.backbone = args["backbone"].as<std::string>();
+    o.weights = args["weights"].as<std::string>();
+    o.image_size = args["image-size"].as<int>();
+    o.epochs = args["epochs"].as<int>();
+    o.batch_size = args["batch-size"].as<int>();
+    o.lr = args["lr"].as<double>();
+    o.seed = args["seed"].as<uint64_t>();
+    o.cache_features = args["cache-features"].as<std::string>();
+    o.checkpoint_every = args["checkpoint-every"].as<int>();
+    o.max_pixels = args["max-pixels"].as<int64_t>();
+    if (args.count("checkpoint")) o.checkpoint = args["checkpoint"].as<std::string>();
+    if (args.count("resume")) o.resume = args["resume"].as<std::string>();
+    if (args.count("import-reference")) o.import_reference = args["import-reference"].as<std::string>();
+    if (args.count("val")) o.val_images = rd::training_images(args["val"].as<std::string>());
+    std::vector<std::string> inputs;
+    if (args.count("inputs")) inputs = args["inputs"].as<std::vector<std::string>>();
+    std::vector<std::string> paths;
+    if (o.import_reference.empty()) paths = training_paths(inputs, args.count("null") > 0, c);
+
+    std::ofstream log_file;
+    std::ostream* log = nullptr;
+    if (args.count("log")) {
+      const auto target = args["log"].as<std::string>();
+      if (target == "-") log = &std::cout;
+      else {
+        log_file.open(target, std::ios::app);
+        if (!log_file) throw rd::UsageError(fmt::format("cannot open --log '{}': {}", target, std::strerror(errno)));
+        log = &log_file;
+      }
+    }
+    rd::cli::Progress bar(c.show_progress(), "steps");
+    rd::TrainCallbacks cb;
+    cb.warn = [&](const std::string& m) { bar.finish(); rd::cli::warn(c, m); };
+    cb.on_progress = [&](int64_t done, int64_t total, const std::string& what) { bar.update(done, total, what); };
+    cb.on_epoch = [&](const rd::EpochLog& e) {
+      bar.finish();
+      nlohmann::json line = {{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
+                             {"images_per_second", e.images_per_second}};
+      if (log) *log << line.dump() << "\n" << std::flush;
+      if (!c.quiet)
+        std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f} ({:.1f} s, {:.2f} images/s)\n", e.epoch,
+                                 o.epochs, e.loss, e.seconds, e.images_per_second);
+    };
+    cb.stop_signal = &rd::cli::install_stop_handlers();
+    rd::TrainResult r = rd::train(paths, o, cb);
+    bar.finish();
+    if (r.interrupted_by) {
+      rd::cli::error(c, fmt::format("interrupted by signal {}; checkpoint written to '{}' (continue with --resume)",
+                                    r.interrupted_by, r.checkpoint_path));
+      return int(rd::kExitInterrupted) + r.interrupted_by;
+    }
+    nlohmann::json summary = {{"model", o.output}, {"id", r.model_id}, {"images", r.images},
+                              {"failed_images", r.failed_images}, {"epochs", r.epochs_done},
+                              {"final_loss", r.final_loss}};
+    std::cout << summary.dump() << std::endl;
+    if (!std::cout) throw rd::RuntimeFailure("cannot write to stdout");
+    return int(r.failed_images ? rd::kExitSomeFailed : rd::kExitOk);
+  });
+}

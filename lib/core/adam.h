@@ -1,0 +1,36 @@
+// Adam, written out so that its whole state can be checkpointed by parameter name and a resumed
+// run continues bit for bit. Same update as torch.optim.Adam (no weight decay, no amsgrad).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rd_torch.h"
+
+namespace rd {
+
+struct AdamOptions {
+  double lr = 0.005, beta1 = 0.5, beta2 = 0.999, eps = 1e-8;
+};
+
+class Adam {
+ public:
+  Adam(std::vector<std::pair<std::string, torch::Tensor>> params, AdamOptions options);
+  void zero_grad();
+  void step();
+  int64_t steps() const { return step_; }
+  // First and second moments by parameter name ("exp_avg.<name>", "exp_avg_sq.<name>").
+  std::vector<std::pair<std::string, torch::Tensor>> state() const;
+  void restore(int64_t steps, const std::function<torch::Tensor(const std::string&)>& lookup);
+
+ private:
+  struct Slot {
+    std::string name;
+    torch::Tensor param, exp_avg, exp_avg_sq;
+  };
+  std::vector<Slot> slots_;
+  AdamOptions opt_;
+  int64_t step_ = 0;
+};
+
+}  // namespace rd

@@ -1,0 +1,34 @@
+#include "core/score_stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace rd {
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q / 100.0 * double(v.size() - 1);
+  const size_t lo = size_t(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+nlohmann::json score_statistics(const std::vector<double>& values) {
+  if (values.empty()) return {{"count", 0}};
+  double sum = 0, sq = 0;
+  for (double v : values) sum += v;
+  const double mean = sum / double(values.size());
+  for (double v : values) sq += (v - mean) * (v - mean);
+  nlohmann::json quantiles;
+  for (double q : {0.5, 0.9, 0.95, 0.99, 0.995}) quantiles[fmt::format("{}", q)] = percentile(values, q * 100);
+  return {{"count", values.size()},
+          {"mean", mean},
+          {"std", std::sqrt(sq / double(values.size()))},
+          {"min", *std::min_element(values.begin(), values.end())},
+          {"max", *std::max_element(values.begin(), values.end())},
+          {"quantiles", quantiles}};
+}
+
+}  // namespace rd

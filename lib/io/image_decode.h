@@ -1,0 +1,27 @@
+// Reading images from disk into RGB float pixels, whatever their depth and channels.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace rd {
+
+constexpr int64_t kDefaultMaxPixels = 100'000'000;
+
+struct DecodedImage {
+  cv::Mat rgb;             // CV_32FC3, RGB order, values in [0, 1]
+  int width = 0, height = 0;
+  bool eight_bit = false;  // source had 8-bit samples (resampling then rounds like PIL does)
+};
+
+// Decodes 8/16-bit and float, gray/RGB/RGBA images. Throws InputError naming the file and the
+// cause: missing, unreadable, a directory, not an image, over max_pixels (checked from the
+// header before decoding).
+DecodedImage decode_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
+
+// Width and height from the header of PNG, JPEG, BMP, WebP, GIF or TIFF bytes, without decoding;
+// {0, 0} when the format is not recognised.
+std::pair<int64_t, int64_t> sniff_image_size(const unsigned char* data, size_t size);
+
+}  // namespace rd

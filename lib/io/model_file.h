@@ -1,0 +1,43 @@
+// The `.rdm` model file: one self-contained, versioned, checksummed container of metadata
+// (JSON) and named tensors. Training checkpoints use the same container with extra tensors.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/torch_checkpoint.h"
+
+namespace rd {
+
+constexpr uint32_t kModelFormatVersion = 1;
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::Float32;
+  std::vector<int64_t> shape;
+  const void* data = nullptr;  // contiguous, little-endian
+  size_t nbytes = 0;
+};
+
+struct ModelFileContents {
+  nlohmann::json meta;
+  TensorDict tensors;  // all share one storage buffer
+  std::string digest;  // 16 hex digits identifying the file's content (the model id)
+};
+
+// Writes the container atomically: a reader sees the old file or the new one, never a torn one.
+// Returns the digest.
+std::string write_model_file(const std::string& path, const nlohmann::json& meta,
+                             const std::vector<TensorView>& tensors);
+
+// Reads and verifies a container; throws FormatError naming the file and the cause (truncated,
+// not an rd model, newer format version, checksum mismatch, tensor past the end).
+ModelFileContents read_model_file(const std::string& path);
+ModelFileContents read_model_file_bytes(std::vector<unsigned char> bytes, const std::string& name);
+
+// 64-bit content hash used for the file checksum and model ids, as 16 hex digits.
+std::string content_digest(const unsigned char* data, size_t size);
+
+}  // namespace rd

@@ -1,0 +1,54 @@
+#include "model/conv_bn.h"
+
+namespace rd {
+
+torch::Tensor FusedConv::operator()(const torch::Tensor& x) const {
+  auto y = torch::conv2d(x, weight, bias, stride, padding);
+  return depth_to_space ? torch::pixel_shuffle(y, 2) : y;
+}
+
+ConvBn::ConvBn(torch::nn::Module& owner, const std::string& conv_name, const std::string& bn_name,
+               const ConvSpec& spec)
+    : spec_(spec) {
+  if (spec.transposed) {
+    deconv_ = owner.register_module(
+        conv_name, torch::nn::ConvTranspose2d(
+                       torch::nn::ConvTranspose2dOptions(spec.in, spec.out, 2).stride(2).bias(false)));
+  } else {
+    conv_ = owner.register_module(
+        conv_name, torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.in, spec.out, spec.kernel)
+                                         .stride(spec.stride)
+                                         .padding(spec.kernel / 2)
+                                         .bias(false)));
+    // torchvision and the reference code initialise every Conv2d (not ConvTranspose2d) this way.
+    torch::NoGradGuard no_grad;
+    torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+  }
+  bn_ = owner.register_module(bn_name, torch::nn::BatchNorm2d(spec.out));
+}
+
+torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
+  if (folded()) return fused_(x);
+  return bn_->forward(spec_.transposed ? deconv_->forward(x) : conv_->forward(x));
+}
+
+void ConvBn::fold() {
+  torch::NoGradGuard no_grad;
+  auto scale = bn_->weight / torch::sqrt(bn_->running_var + bn_->options.eps());
+  auto shift = bn_->bias - bn_->running_mean * scale;
+  if (spec_.transposed) {
+    // ConvTranspose2d weight is [in, out, 2, 2]; output (o, i, j) becomes channel o*4 + i*2 + j,
+    // the order pixel_shuffle expects.
+    auto w = deconv_->weight.permute({1, 2, 3, 0}) * scale.view({-1, 1, 1, 1});
+    fused_.weight = w.reshape({spec_.out * 4, spec_.in, 1, 1}).contiguous();
+    fused_.bias = shift.repeat_interleave(4).contiguous();
+    fused_.depth_to_space = true;
+  } else {
+    fused_.weight = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
+    fused_.bias = shift.contiguous();
+    fused_.stride = spec_.stride;
+    fused_.padding = spec_.kernel / 2;
+  }
+}
+
+}  // namespace rd

@@ -1,0 +1,74 @@
+// The reverse-distillation network: frozen teacher (ResNet layer1-3), trainable one-class
+// bottleneck (OCBE: MFF + OCE) and the student decoder, named as torchvision and the reference code.
+#pragma once
+#include <array>
+
+#include "model/backbone.h"
+#include "model/conv_bn.h"
+#include "rd_torch.h"
+
+namespace rd {
+
+// Features at strides 4, 8 and 16 (teacher layer1..layer3, or the decoder's mirror of them).
+using Features = std::array<torch::Tensor, 3>;
+
+class TeacherImpl : public torch::nn::Module {
+ public:
+  explicit TeacherImpl(const BackboneSpec& spec);
+  Features forward(const torch::Tensor& image);
+  void fold_batchnorm();
+
+ private:
+  ConvBn stem_;
+  torch::nn::Sequential layer1_{nullptr}, layer2_{nullptr}, layer3_{nullptr};
+};
+TORCH_MODULE(Teacher);
+
+// The reference code's BN_layer: fuses the three teacher scales and compresses them into the
+// one-class embedding at stride 32.
+class BottleneckImpl : public torch::nn::Module {
+ public:
+  explicit BottleneckImpl(const BackboneSpec& spec);
+  torch::Tensor forward(const Features& teacher);
+  void fold_batchnorm();
+
+ private:
+  ConvBn down1a_, down1b_, down2_;
+  torch::nn::Sequential bn_layer_{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+class DecoderImpl : public torch::nn::Module {
+ public:
+  explicit DecoderImpl(const BackboneSpec& spec);
+  // Returns the restored features in teacher order: stride 4, 8, 16.
+  Features forward(const torch::Tensor& embedding);
+  void fold_batchnorm();
+
+ private:
+  torch::nn::Sequential layer1_{nullptr}, layer2_{nullptr}, layer3_{nullptr};
+};
+TORCH_MODULE(Decoder);
+
+class RdModelImpl : public torch::nn::Module {
+ public:
+  explicit RdModelImpl(const BackboneSpec& spec);
+  const BackboneSpec& spec() const { return spec_; }
+  Teacher teacher{nullptr};
+  Bottleneck bn{nullptr};
+  Decoder decoder{nullptr};
+  // Student features restored from the teacher's.
+  Features student(const Features& teacher_features) { return decoder->forward(bn->forward(teacher_features)); }
+  // The parameters that train (OCBE and decoder).
+  std::vector<torch::Tensor> trainable_parameters();
+  // Puts the teacher in eval mode and freezes it; OCBE and decoder in train(on) mode.
+  void set_training(bool on);
+  // Folds every BatchNorm into its convolution; the model is inference-only afterwards.
+  void fold_batchnorm();
+
+ private:
+  BackboneSpec spec_;
+};
+TORCH_MODULE(RdModel);
+
+}  // namespace rd

@@ -1,0 +1,41 @@
+// ResNet residual blocks: torchvision's encoder blocks and the reference code's mirrored
+// decoder blocks, with the parameter names of both.
+#pragma once
+#include <vector>
+
+#include "model/backbone.h"
+#include "model/conv_bn.h"
+#include "rd_torch.h"
+
+namespace rd {
+
+enum class Direction { Encoder, Decoder };
+
+struct BlockSpec {
+  BlockKind kind = BlockKind::Basic;
+  Direction direction = Direction::Encoder;
+  int64_t in = 0, planes = 0, stride = 1, base_width = 64;
+};
+
+class ResidualBlockImpl : public torch::nn::Module {
+ public:
+  explicit ResidualBlockImpl(const BlockSpec& spec);
+  torch::Tensor forward(const torch::Tensor& x);
+  void fold_batchnorm();
+
+ private:
+  std::vector<ConvBn> body_;
+  std::shared_ptr<torch::nn::Module> shortcut_holder_;
+  ConvBn shortcut_;
+};
+TORCH_MODULE(ResidualBlock);
+
+// A ResNet stage (torchvision's and the reference's _make_layer): `blocks` blocks, the first
+// with the stride and a projection shortcut where shapes change.
+torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in, int64_t planes,
+                                 int blocks, int64_t stride, int64_t base_width);
+
+// Folds BatchNorm into the convolutions of every block of a stage.
+void fold_stage(torch::nn::Sequential& stage);
+
+}  // namespace rd

@@ -1,0 +1,20 @@
+// Helpers shared by the unit tests: fixture paths and scratch directories.
+#pragma once
+#include <cstdlib>
+#include <string>
+
+#include <doctest/doctest.h>
+
+namespace rd::test {
+
+// Directory of the fixtures written by tests/reference/make_*.py (set by ctest).
+inline std::string fixtures() {
+  const char* dir = std::getenv("RD_FIXTURES");
+  REQUIRE_MESSAGE(dir != nullptr, "RD_FIXTURES is not set: run the tests through ctest");
+  return dir;
+}
+
+// A fresh empty directory under the system temp dir, named after the test.
+std::string scratch_dir(const std::string& name);
+
+}  // namespace rd::test
