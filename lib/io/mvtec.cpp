@@ -1,0 +1,71 @@
+#include "io/mvtec.h"
+
+#include <filesystem>
+
+#include "core/errors.h"
+#include "io/image_paths.h"
+
+namespace fs = std::filesystem;
+
+namespace rd {
+namespace detail {
+namespace {
+
+bool is_directory(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+// The mask for `relative` (the image's path below test/, e.g. "crack/000.png").
+std::string find_mask(const fs::path& category, const fs::path& relative) {
+  const fs::path base = category / "ground_truth" / relative.parent_path();
+  const std::string stem = relative.stem().string();
+  for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png")})
+    if (is_file(candidate)) return candidate.string();
+  return "";
+}
+
+}  // namespace
+}  // namespace detail
+
+bool is_mvtec_category(const std::string& dir) {
+  return detail::is_directory(fs::path(dir) / "train") || detail::is_directory(fs::path(dir) / "test");
+}
+
+std::vector<std::string> training_images(const std::string& dir) {
+  const fs::path good = fs::path(dir) / "train" / "good";
+  if (detail::is_directory(good)) return list_images(good.string());
+  if (is_mvtec_category(dir)) {
+    throw UsageError("'" + dir + "' looks like an MVTec AD category (it has train/ or test/) but has no train/good; " +
+                     "pass the folder of normal images itself");
+  }
+  return list_images(dir);
+}
+
+std::vector<LabeledImage> test_images(const std::string& category) {
+  const fs::path test = fs::path(category) / "test";
+  if (!detail::is_directory(test))
+    throw UsageError("'" + category + "' is not an MVTec AD category: it has no test/ folder");
+  const std::string prefix = test.string() + "/";
+  std::vector<LabeledImage> images;
+  for (std::string& path : list_images(test.string())) {
+    LabeledImage image;
+    // list_images returns test/ joined with the names below it, so the prefix is exact.
+    const fs::path relative = path.substr(prefix.size());
+    if (relative.has_parent_path()) {
+      image.defect = relative.begin()->string();
+      image.label = image.defect == "good" ? 0 : 1;
+      image.mask = detail::find_mask(category, relative);
+    }
+    image.path = std::move(path);
+    images.push_back(std::move(image));
+  }
+  return images;
+}
+
+}  // namespace rd
