@@ -13,6 +13,7 @@
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "core/errors.h"
+#include "core/runtime.h"
 #include "core/train.h"
 #include "io/input_records.h"
 #include "io/mvtec.h"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
 
   return rd::cli::run_tool("rd-train", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     auto c = rd::cli::read_common("rd-train", args);
+    rd::set_threads(c.threads);
     if (!args.count("output")) throw rd::UsageError("missing -o/--output MODEL.rdm");
     rd::TrainOptions o;
     o.output = args["output"].as<std::string>();

@@ -9,12 +9,11 @@
 #include <new>
 
 #include <fmt/format.h>
-#include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
 #include "cli/exit_status.h"
 #include "core/errors.h"
-#include "core/runtime.h"
+#include "cli/blas_threads.h"
 
 namespace rd::cli {
 
@@ -56,7 +55,6 @@ Common read_common(const std::string& tool, const cxxopts::ParseResult& args) {
   c.threads = args.count("threads") ? args["threads"].as<int>() : default_threads();
   if (c.threads < 1) throw UsageError(fmt::format("--threads must be at least 1, got {}", c.threads));
   if (args.count("device")) c.device = args["device"].as<std::string>();
-  set_threads(c.threads);
   return c;
 }
 
@@ -70,6 +68,7 @@ void info(const Common& c, const std::string& message) {
 
 int run_tool(const std::string& tool, cxxopts::Options& options, int argc, char** argv,
              const std::function<int(const cxxopts::ParseResult&)>& body) {
+  single_threaded_blas_or_reexec(argv);
   // OpenCV would print its own warnings for undecodable files; rd reports them itself.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   auto say = [&](const std::string& m) { std::cerr << tool << ": " << m << std::endl; };

@@ -21,8 +21,7 @@ struct Common {
 // and, for tools that run a model, --device.
 void add_common_options(cxxopts::Options& options, bool with_device);
 
-// Reads the common options and applies --threads (default: the CPUs this process may use,
-// or OMP_NUM_THREADS) to LibTorch, OpenCV and OpenBLAS.
+// Reads the common options. Tools that run a model pass `threads` to rd::set_threads.
 Common read_common(const std::string& tool, const cxxopts::ParseResult& args);
 
 // The CPUs this process may run on (sched_getaffinity), or OMP_NUM_THREADS when set.
