@@ -144,6 +144,9 @@ nlohmann::json validation_stats(Model& model, const std::vector<std::string>& pa
     for (int64_t j = 0; j < out.maps.numel(); j += stride) pixels.push_back(p[j]);
   }
   nlohmann::json stats = score_statistics(scores);
+  stats["scores"] = scores;  // rd-threshold fits any method on these
+  stats["paths"] = nlohmann::json::array();
+  for (size_t i : val.kept) stats["paths"].push_back(paths[i]);
   stats["pixel"] = score_statistics(pixels);
   stats["pixel"]["sampled_every"] = stride;
   return stats;
