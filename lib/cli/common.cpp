@@ -12,6 +12,7 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "cli/exit_status.h"
+#include "cli/output.h"
 #include "core/errors.h"
 #include "cli/blas_threads.h"
 
@@ -89,6 +90,8 @@ int run_tool(const std::string& tool, cxxopts::Options& options, int argc, char*
   }
   try {
     return body(args);
+  } catch (const OutputClosed&) {
+    return kExitOk;  // the reader has what it wanted (`| head`)
   } catch (const UsageError& e) {
     say(e.what());
     return kExitUsage;
