@@ -94,13 +94,6 @@ void save_map(const float* map, int size, const std::string& path, const std::st
 
 }  // namespace
 
-std::string map_file_name(const std::string& input_path, const std::string& format) {
-  auto slash = input_path.find_last_of('/');
-  std::string stem = slash == std::string::npos ? input_path : input_path.substr(slash + 1);
-  if (auto dot = stem.find_last_of('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
-  return fmt::format("{}_{:08x}.{}", stem, uint32_t(detail::shard_hash(input_path)), format == "tiff" ? "tiff" : "npy");
-}
-
 void prepare_for_scoring(Model& model, const torch::Device& device) {
   model.net->fold_batchnorm();
   model.net->to(device);
@@ -138,7 +131,7 @@ ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions&
       rec["height"] = it.height;
       rec["model"] = model.id;
       if (!o.maps_dir.empty()) {
-        const std::string path = o.maps_dir + "/" + map_file_name(it.input.path, o.map_format);
+        const std::string path = o.maps_dir + "/" + output_file_name(it.input.path, o.map_format == "tiff" ? "tiff" : "npy");
         save_map(out.maps[int64_t(k)].data_ptr<float>(), model.image_size, path, o.map_format);
         rec["map"] = path;
       }

@@ -10,6 +10,7 @@
 
 #include "core/model_store.h"
 #include "io/input_source.h"
+#include "io/output_names.h"
 #include "io/shard.h"
 
 namespace rd {
@@ -43,9 +44,5 @@ void prepare_for_scoring(Model& model, const torch::Device& device);
 // Scores every input of `source`. Bad inputs become `error` records; the rest go on.
 ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions& options,
                           const ScoreCallbacks& callbacks);
-
-// The file name of an input's map in --maps: its stem and a hash of the whole path, so inputs
-// with the same name in different folders never collide.
-std::string map_file_name(const std::string& input_path, const std::string& format);
 
 }  // namespace rd
