@@ -15,139 +15,16 @@ parameter names; they are an independent Python computation of the same architec
 import os
 import sys
 
-import numpy as np
-import scipy.ndimage
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rd_reference import BACKBONES, OCBE, Decoder, randomise_bn, raw_map, smooth_and_score, teacher_features  # noqa: E402
 
 OUT = os.path.join(sys.argv[1], "model")
 os.makedirs(OUT, exist_ok=True)
 SIZE = 64
 torch.manual_seed(7)
-
-
-def randomise_bn(module):
-    for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            with torch.no_grad():
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 2.0)
-
-
-def teacher_features(model, x):
-    x = model.maxpool(model.relu(model.bn1(model.conv1(x))))
-    f1 = model.layer1(x)
-    f2 = model.layer2(f1)
-    return [f1, f2, model.layer3(f2)]
-
-
-# ---- the reference architecture (OCBE + decoder), by the reference code's names ----
-def conv3x3(i, o, stride=1):
-    return nn.Conv2d(i, o, 3, stride, 1, bias=False)
-
-
-def conv1x1(i, o, stride=1):
-    return nn.Conv2d(i, o, 1, stride, bias=False)
-
-
-def deconv2x2(i, o):
-    return nn.ConvTranspose2d(i, o, 2, 2, bias=False)
-
-
-class DeBasic(nn.Module):
-    expansion = 1
-
-    def __init__(self, inplanes, planes, stride, upsample, base_width):
-        super().__init__()
-        self.conv1 = deconv2x2(inplanes, planes) if stride == 2 else conv3x3(inplanes, planes)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = conv3x3(planes, planes)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.upsample = upsample
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(out + (self.upsample(x) if self.upsample is not None else x))
-
-
-class DeBottle(nn.Module):
-    expansion = 4
-
-    def __init__(self, inplanes, planes, stride, upsample, base_width):
-        super().__init__()
-        w = int(planes * base_width / 64)
-        self.conv1 = conv1x1(inplanes, w)
-        self.bn1 = nn.BatchNorm2d(w)
-        self.conv2 = deconv2x2(w, w) if stride == 2 else conv3x3(w, w)
-        self.bn2 = nn.BatchNorm2d(w)
-        self.conv3 = conv1x1(w, planes * 4)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.upsample = upsample
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return F.relu(out + (self.upsample(x) if self.upsample is not None else x))
-
-
-class Decoder(nn.Module):
-    def __init__(self, block, layers, base_width):
-        super().__init__()
-        self.inplanes = 512 * block.expansion
-        self.layer1 = self.stage(block, 256, layers[0], base_width)
-        self.layer2 = self.stage(block, 128, layers[1], base_width)
-        self.layer3 = self.stage(block, 64, layers[2], base_width)
-
-    def stage(self, block, planes, blocks, base_width):
-        up = nn.Sequential(deconv2x2(self.inplanes, planes * block.expansion), nn.BatchNorm2d(planes * block.expansion))
-        mods = [block(self.inplanes, planes, 2, up, base_width)]
-        self.inplanes = planes * block.expansion
-        mods += [block(self.inplanes, planes, 1, None, base_width) for _ in range(1, blocks)]
-        return nn.Sequential(*mods)
-
-    def forward(self, z):
-        a = self.layer1(z)
-        b = self.layer2(a)
-        return [self.layer3(b), b, a]
-
-
-class OCBE(nn.Module):
-    def __init__(self, block, blocks, base_width):
-        super().__init__()
-        e = block.expansion
-        self.conv1 = conv3x3(64 * e, 128 * e, 2)
-        self.bn1 = nn.BatchNorm2d(128 * e)
-        self.conv2 = conv3x3(128 * e, 256 * e, 2)
-        self.bn2 = nn.BatchNorm2d(256 * e)
-        self.conv3 = conv3x3(128 * e, 256 * e, 2)
-        self.bn3 = nn.BatchNorm2d(256 * e)
-        self.conv4 = conv1x1(1024 * e, 512 * e, 1)  # defined, never called (as in the reference)
-        self.bn4 = nn.BatchNorm2d(512 * e)
-        inplanes = 3 * 256 * e
-        down = nn.Sequential(conv1x1(inplanes, 512 * e, 2), nn.BatchNorm2d(512 * e))
-        enc = torchvision.models.resnet.BasicBlock if e == 1 else torchvision.models.resnet.Bottleneck
-        mods = [enc(inplanes, 512, 2, down, base_width=base_width)]
-        mods += [enc(512 * e, 512, base_width=base_width) for _ in range(1, blocks)]
-        self.bn_layer = nn.Sequential(*mods)
-
-    def forward(self, f):
-        a = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(f[0]))))))
-        b = F.relu(self.bn3(self.conv3(f[1])))
-        return self.bn_layer(torch.cat([a, b, f[2]], 1))
-
-
-BACKBONES = {
-    "resnet18": (DeBasic, [2, 2, 2], 64, 2),
-    "resnet34": (DeBasic, [3, 4, 6], 64, 3),
-    "resnet50": (DeBottle, [3, 4, 6], 64, 3),
-    "wide_resnet50_2": (DeBottle, [3, 4, 6], 128, 3),
-    "wide_resnet101_2": (DeBottle, [3, 4, 23], 128, 3),
-}
 
 
 def without_layer4(state):
@@ -174,13 +51,9 @@ with torch.no_grad():
             torch.save({"bn": ocbe.state_dict(), "decoder": decoder.state_dict()},
                        os.path.join(OUT, f"{name}_reference.pth"))
             student = decoder(ocbe(feats))
-            maps = []
-            for t, s in zip(feats, student):
-                a = 1 - F.cosine_similarity(t, s)
-                maps.append(F.interpolate(a.unsqueeze(1), size=SIZE, mode="bilinear", align_corners=True)[:, 0])
-            raw = (maps[0] + maps[1] + maps[2]).numpy()
-            smooth = np.stack([scipy.ndimage.gaussian_filter(raw[i].astype(np.float64), sigma=4) for i in range(len(raw))])
+            raw = raw_map(feats, student, SIZE).numpy()
+            smooth, score = smooth_and_score(raw)
             out.update({"d1": student[0], "d2": student[1], "d3": student[2], "raw_map": torch.from_numpy(raw),
-                        "smooth_map": torch.from_numpy(smooth), "score": torch.from_numpy(smooth.reshape(len(raw), -1).max(1))})
+                        "smooth_map": torch.from_numpy(smooth), "score": torch.from_numpy(score)})
         torch.save(out, os.path.join(OUT, f"{name}_expected.pth"))
 print("model parity fixtures in", OUT)

@@ -1,0 +1,127 @@
+"""rd-score against the paper's PyTorch pipeline, side by side on the same images, weights,
+threads and BLAS. Writes JSON (stdout, and --out FILE). Run by /usr/bin/python3; see bench/README.md.
+
+Throughput is measured by the difference method: the time for 2N images minus the time for N
+images, so model loading and start-up cancel out for both sides.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+from rd_reference import BACKBONES, OCBE, Decoder, randomise_bn  # noqa: E402
+
+p = argparse.ArgumentParser()
+p.add_argument("--bin", default=os.path.join(HERE, "..", "build"))
+p.add_argument("--work", default="/tmp/rd-bench")
+p.add_argument("--out")
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--backbones", default="resnet18,wide_resnet50_2")
+p.add_argument("--batches", default="1,8")
+p.add_argument("--rss-images", type=int, default=1000)
+args = p.parse_args()
+os.makedirs(args.work, exist_ok=True)
+env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(args.threads))
+
+
+def make_images(n=32, side=512):
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        path = os.path.join(args.work, f"img{i:03d}.png")
+        if not os.path.exists(path):
+            base = rng.random((side // 16, side // 16, 3))
+            img = np.kron(base, np.ones((16, 16, 1))) * 120 + rng.random((side, side, 3)) * 60 + 40
+            Image.fromarray(img.astype(np.uint8)).save(path)
+        paths.append(path)
+    return paths
+
+
+def write_list(name, paths, count):
+    path = os.path.join(args.work, name)
+    with open(path, "w") as f:
+        f.writelines(paths[i % len(paths)] + "\n" for i in range(count))
+    return path
+
+
+def make_model(backbone):
+    torch.manual_seed(0)
+    block, layers, width, blocks = BACKBONES[backbone]
+    teacher = getattr(torchvision.models, backbone)()
+    bn, decoder = OCBE(block, blocks, width), Decoder(block, layers, width)
+    for m in (teacher, bn, decoder):
+        randomise_bn(m)
+    t_path = os.path.join(args.work, f"{backbone}-teacher.pth")
+    r_path = os.path.join(args.work, f"{backbone}-reference.pth")
+    torch.save(teacher.state_dict(), t_path)
+    torch.save({"bn": bn.state_dict(), "decoder": decoder.state_dict()}, r_path)
+    model = os.path.join(args.work, f"{backbone}.rdm")
+    subprocess.run([f"{args.bin}/rd-train", "-q", "--backbone", backbone, "--weights", t_path,
+                    "--import-reference", r_path, "--image-size", "256", "-o", model],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    return model, t_path, r_path
+
+
+def timed(cmd, out_path):
+    start = time.perf_counter()
+    with open(out_path, "w") as out:
+        subprocess.run(cmd, check=True, env=env, stdout=out, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def scores(path):
+    return [json.loads(line)["score"] for line in open(path)]
+
+
+images = make_images()
+report = {"threads": args.threads, "image_side": 512, "model_side": 256, "cpu": os.cpu_count(),
+          "torch": torch.__version__, "results": []}
+for backbone in args.backbones.split(","):
+    model, t_path, r_path = make_model(backbone)
+    n = 24 if backbone in ("resnet18", "resnet34") else 8
+    for batch in [int(b) for b in args.batches.split(",")]:
+        row = {"backbone": backbone, "batch": batch, "images": n}
+        for side in ("rd", "python"):
+            t = {}
+            for count in (n, 2 * n):
+                lst = write_list(f"list{count}.txt", images, count)
+                out = os.path.join(args.work, f"{side}-{backbone}-{batch}-{count}.jsonl")
+                if side == "rd":
+                    cmd = [f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size", str(batch),
+                           "--threads", str(args.threads), lst]
+                else:
+                    cmd = [sys.executable, os.path.join(HERE, "python_baseline.py"), backbone, t_path, r_path,
+                           lst, str(batch), str(args.threads), out]
+                t[count] = timed(cmd, out if side == "rd" else os.devnull)
+            row[f"{side}_images_per_second"] = n / max(t[2 * n] - t[n], 1e-9)
+        a = scores(os.path.join(args.work, f"rd-{backbone}-{batch}-{2 * n}.jsonl"))
+        b = scores(os.path.join(args.work, f"python-{backbone}-{batch}-{2 * n}.jsonl"))
+        row["max_score_difference"] = float(np.max(np.abs(np.array(a) - np.array(b))))
+        row["speedup"] = row["rd_images_per_second"] / row["python_images_per_second"]
+        report["results"].append(row)
+        print(json.dumps(row), file=sys.stderr)
+
+# Memory stays flat in the number of images: peak RSS for few and for many.
+model = os.path.join(args.work, "resnet18.rdm")
+rss = {}
+for count in (100, args.rss_images):
+    lst = write_list(f"rss{count}.txt", images, count)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size", "8",
+                        "--threads", str(args.threads), lst], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, check=True)
+    rss[str(count)] = int(r.stderr.strip().splitlines()[-1]) * 1024
+report["peak_rss_bytes_resnet18_batch8"] = rss
+text = json.dumps(report, indent=2)
+print(text)
+if args.out:
+    with open(args.out, "w") as f:
+        f.write(text + "\n")
