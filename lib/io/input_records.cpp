@@ -103,7 +103,7 @@ bool InputReader::next(InputRecord& record) {
 
     record = InputRecord{};
     record.line = line_number_;
-    record.fields = nlohmann::json::object();
+    record.fields = RecordFields::object();
     if (too_long) {
       const bool whole_mib = max_line_bytes_ % (1 << 20) == 0;
       set_error(record, "line longer than " + (whole_mib ? std::to_string(max_line_bytes_ >> 20) + " MiB"
@@ -131,15 +131,15 @@ bool InputReader::next(InputRecord& record) {
 
 void InputReader::parse_json_line(InputRecord& record) {
   try {
-    record.fields = nlohmann::json::parse(line_);
+    record.fields = RecordFields::parse(line_);
   } catch (const nlohmann::json::exception& e) {
-    record.fields = nlohmann::json::object();
+    record.fields = RecordFields::object();
     set_error(record, "invalid JSON: " + detail::short_json_message(e.what()));
     return;
   }
   const auto path = record.fields.find("path");
   if (path == record.fields.end()) {
-    set_error(record, "record has no \"path\"");
+    if (!path_optional_) set_error(record, "record has no \"path\"");
   } else if (!path->is_string()) {
     set_error(record, "\"path\" is not a string");
   } else if (path->get_ref<const std::string&>().empty()) {
@@ -151,14 +151,14 @@ void InputReader::parse_json_line(InputRecord& record) {
   }
 }
 
-std::string to_json_line(const nlohmann::json& record) {
-  std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string to_json_line(const RecordFields& record) {
+  std::string line = record.dump(-1, ' ', false, RecordFields::error_handler_t::replace);
   line += '\n';
   return line;
 }
 
-nlohmann::json error_record(const nlohmann::json& fields_or_path, const std::string& message) {
-  nlohmann::json record = nlohmann::json::object();
+RecordFields error_record(const RecordFields& fields_or_path, const std::string& message) {
+  RecordFields record = RecordFields::object();
   if (fields_or_path.is_object()) {
     record = fields_or_path;
     record.erase("score");

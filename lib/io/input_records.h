@@ -8,10 +8,15 @@
 
 namespace rd {
 
+// A record's fields keep the order they were read in (nlohmann::json would sort them), so a
+// record passed through a tool comes out as it went in, with the tool's fields added at the end.
+using RecordFields = nlohmann::ordered_json;
+
 // One input: the path to work on, and the fields to pass through to the output record.
 struct InputRecord {
-  std::string path;       // empty when the line had no usable path (then `error` is set)
-  nlohmann::json fields;  // the input JSON object unchanged, or {"path": path} for a plain path
+  std::string path;     // empty when the line had no usable path (then `error` is set, unless
+                        // paths are optional and the JSON record simply has none)
+  RecordFields fields;  // the input JSON object unchanged, or {"path": path} for a plain path
   std::string error;      // set when the line is unusable: "<source>:<line>: <cause>"
   size_t line = 0;        // 1-based line (or NUL-separated record) number in the source
 };
@@ -37,6 +42,11 @@ class InputReader {
   // Fills `record` with the next input and says true, or says false at the end of the stream.
   bool next(InputRecord& record);
 
+  // Lets JSON records go without a `path` (rd-eval and rd-threshold read score records, which
+  // need none): such a record has an empty `path` and no `error`. A `path` that is present must
+  // still be a usable string.
+  void set_path_optional(bool optional) { path_optional_ = optional; }
+
  private:
   void parse_json_line(InputRecord& record);
   void set_error(InputRecord& record, const std::string& cause) const;
@@ -46,16 +56,18 @@ class InputReader {
   std::string source_;
   size_t max_line_bytes_;
   size_t line_number_ = 0;
+  bool path_optional_ = false;
   std::string line_;  // reused between records, so steady-state reading does not allocate
 };
 
 // Serialises one output record as a line: compact UTF-8 JSON and '\n'. Invalid UTF-8 in strings
 // (file names are bytes) becomes U+FFFD instead of throwing, so one odd name cannot stop a run.
-std::string to_json_line(const nlohmann::json& record);
+// Records made as nlohmann::json convert implicitly (their keys then come out sorted).
+std::string to_json_line(const RecordFields& record);
 
 // The record for a failed input: `fields_or_path` (an input record's fields, or a path string)
 // with `error` set to `message` and any `score` removed, other fields passed through.
-nlohmann::json error_record(const nlohmann::json& fields_or_path, const std::string& message);
+RecordFields error_record(const RecordFields& fields_or_path, const std::string& message);
 
 namespace detail {
 

@@ -23,7 +23,7 @@ TEST_CASE("plain_lines_are_paths_with_crlf_removed_and_empty_lines_skipped") {
   auto r = read_all("a.png\r\n\nb c.jpg\n\r\n  leading space.png\nlast.png");
   REQUIRE(r.size() == 4);
   CHECK(r[0].path == "a.png");
-  CHECK(r[0].fields == nlohmann::json{{"path", "a.png"}});
+  CHECK(r[0].fields == rd::RecordFields{{"path", "a.png"}});
   CHECK(r[0].line == 1);
   CHECK(r[1].path == "b c.jpg");
   CHECK(r[1].line == 3);
@@ -54,7 +54,7 @@ TEST_CASE("json_lines_use_path_and_pass_every_field_through") {
       "  \t{\"path\":\"y.png\"}\r\n");
   REQUIRE(r.size() == 2);
   CHECK(r[0].path == "x.png");
-  CHECK(r[0].fields == nlohmann::json::parse(R"({"path":"x.png","label":1,"meta":{"camera":[1,2]},"score":0.5})"));
+  CHECK(r[0].fields == rd::RecordFields::parse(R"({"path":"x.png","label":1,"meta":{"camera":[1,2]},"score":0.5})"));
   CHECK(r[1].path == "y.png");
   CHECK(r[1].error.empty());
 }
@@ -77,12 +77,37 @@ TEST_CASE("json_records_without_a_usable_path_are_error_records_that_keep_their_
       "{\"label\": 1}\n{\"path\": 3}\n{\"path\": \"\"}\n{\"path\": \"a\\u0000b\"}\n{\"path\": \"ok.png\"} extra\n");
   REQUIRE(r.size() == 5);
   CHECK(r[0].error == "list.txt:1: record has no \"path\"");
-  CHECK(r[0].fields == nlohmann::json{{"label", 1}});
+  CHECK(r[0].fields == rd::RecordFields{{"label", 1}});
   CHECK(r[1].error == "list.txt:2: \"path\" is not a string");
   CHECK(r[2].error == "list.txt:3: \"path\" is empty");
   CHECK(r[3].error == "list.txt:4: \"path\" contains a NUL character");
   CHECK(r[4].error.rfind("list.txt:5: invalid JSON: ", 0) == 0);
   for (auto& record : r) CHECK(record.path.empty());
+}
+
+TEST_CASE("json_records_keep_their_field_order_through_to_json_line") {
+  auto r = read_all("{\"score\": 0.5, \"path\": \"z.png\", \"label\": 0, \"a\": {\"y\": 1, \"b\": 2}}\n");
+  REQUIRE(r.size() == 1);
+  r[0].fields["anomalous"] = false;
+  CHECK(rd::to_json_line(r[0].fields) == "{\"score\":0.5,\"path\":\"z.png\",\"label\":0,\"a\":{\"y\":1,\"b\":2},\"anomalous\":false}\n");
+  CHECK(rd::to_json_line(rd::error_record(r[0].fields, "bad")) ==
+        "{\"path\":\"z.png\",\"label\":0,\"a\":{\"y\":1,\"b\":2},\"anomalous\":false,\"error\":\"bad\"}\n");
+}
+
+TEST_CASE("with_optional_paths_a_json_record_without_path_is_no_error_but_a_bad_path_still_is") {
+  std::istringstream in("{\"score\": 0.5, \"label\": 1}\n{\"path\": 3}\n{\"path\": \"p.png\"}\n");
+  rd::InputReader reader(in, false, "s.jsonl");
+  reader.set_path_optional(true);
+  rd::InputRecord record;
+  REQUIRE(reader.next(record));
+  CHECK(record.error.empty());
+  CHECK(record.path.empty());
+  CHECK(record.fields == rd::RecordFields{{"score", 0.5}, {"label", 1}});
+  REQUIRE(reader.next(record));
+  CHECK(record.error == "s.jsonl:2: \"path\" is not a string");
+  REQUIRE(reader.next(record));
+  CHECK(record.path == "p.png");
+  CHECK_FALSE(reader.next(record));
 }
 
 TEST_CASE("invalid_utf8_is_an_error_record_for_paths_and_json_alike") {
@@ -150,14 +175,14 @@ TEST_CASE("to_json_line_replaces_invalid_utf8_instead_of_throwing") {
 }
 
 TEST_CASE("error_record_keeps_passthrough_fields_sets_error_and_drops_score") {
-  auto fields = nlohmann::json{{"path", "a.png"}, {"label", 1}, {"score", 0.9}, {"camera", "left"}};
+  auto fields = rd::RecordFields{{"path", "a.png"}, {"label", 1}, {"score", 0.9}, {"camera", "left"}};
   CHECK(rd::error_record(fields, "cannot decode 'a.png'") ==
-        nlohmann::json{{"path", "a.png"}, {"label", 1}, {"camera", "left"}, {"error", "cannot decode 'a.png'"}});
+        rd::RecordFields{{"path", "a.png"}, {"label", 1}, {"camera", "left"}, {"error", "cannot decode 'a.png'"}});
 }
 
 TEST_CASE("error_record_of_a_path_has_path_and_error_only") {
-  CHECK(rd::error_record("b.png", "missing") == nlohmann::json{{"path", "b.png"}, {"error", "missing"}});
-  CHECK(rd::error_record(nlohmann::json(), "bad line") == nlohmann::json{{"error", "bad line"}});
+  CHECK(rd::error_record("b.png", "missing") == rd::RecordFields{{"path", "b.png"}, {"error", "missing"}});
+  CHECK(rd::error_record(nlohmann::json(), "bad line") == rd::RecordFields{{"error", "bad line"}});
 }
 
 TEST_CASE("is_valid_utf8_accepts_the_whole_range_and_rejects_malformed_sequences") {
