@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# cmake --install into a temporary prefix: the tools run from there, and the man pages,
+# completions and examples land where man, bash-completion, zsh and fish look (cmake/install.cmake).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
+src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+prefix=$TEST_TMP/prefix
+tools=(rd-train rd-score rd-map rd-eval rd-threshold)
+
+cmake --install "$RD_BIN_DIR" --prefix "$prefix" > "$TEST_TMP/install.log" ||
+  fail "cmake --install: $(tail -5 "$TEST_TMP/install.log")"
+
+# The installed tool runs on its own (no build-tree RPATH needed).
+out=$("$prefix/bin/rd-score" --version) || fail "installed rd-score --version"
+assert_contains "$out" "rd-score " "installed rd-score --version"
+installed=()
+for tool in "${tools[@]}"; do
+  [[ -x $RD_BIN_DIR/$tool ]] || continue
+  [[ -x $prefix/bin/$tool ]] || fail "$tool built but not installed in bin/"
+  installed+=("$tool")
+done
+
+expect() { [[ -f $prefix/$1 ]] || fail "not installed: $1 (from $2)"; }
+
+# Man pages: every page in man/ goes to its section.
+for page in "$src"/man/*.[17]; do
+  [[ -e $page ]] || continue
+  name=$(basename "$page")
+  expect "share/man/man${name##*.}/$name" "$page"
+done
+
+# Completions, whatever form completions/ has: one file for all tools or one per tool.
+c=$src/completions
+bash_any=0 zsh_any=0 fish_any=0
+[[ -f $c/rd.bash ]] && bash_any=1
+[[ -f $c/_rd || -f $c/rd.zsh ]] && zsh_any=1
+[[ -f $c/rd.fish ]] && fish_any=1
+for tool in "${installed[@]}"; do
+  if ((bash_any)) || [[ -f $c/$tool.bash || -f $c/bash/$tool ]]; then
+    expect "share/bash-completion/completions/$tool" "completions/ (bash)"
+  fi
+  if ((fish_any)) || [[ -f $c/$tool.fish ]]; then
+    expect "share/fish/vendor_completions.d/$tool.fish" "completions/ (fish)"
+  fi
+  [[ -f $c/_$tool ]] && zsh_any=1
+done
+if ((zsh_any)); then
+  # site-functions (zsh's default), or vendor-completions for a Debian build configured for /usr.
+  compgen -G "$prefix/share/zsh/*/_rd*" >/dev/null || fail "zsh completion not installed under share/zsh/"
+fi
+# A bash completion file must load in bash and register a completion for the tool.
+if [[ -f $prefix/share/bash-completion/completions/rd-score ]]; then
+  registered=$(bash --norc -c 'source "$1" && complete -p rd-score' _ "$prefix/share/bash-completion/completions/rd-score") ||
+    fail "the installed bash completion does not register rd-score"
+  assert_contains "$registered" "rd-score" "bash completion for rd-score"
+fi
+
+# Examples as documentation, still executable.
+[[ -x $prefix/share/doc/rd/examples/mvtec.sh ]] || fail "examples not installed in share/doc/rd/examples"
+[[ ! -e $prefix/share/doc/rd/examples/demo.sh ]] || fail "demo.sh needs the source tree; it is not installed"
+pass
