@@ -26,11 +26,11 @@ rd-demo-data --out "$out/val" --category tiles --seed 2 --train 16 --test-good 0
 
 say "training (resnet18, random teacher, 128 px)"
 rd-train --weights none --backbone resnet18 --image-size 128 --epochs 40 \
-  --val "$out/val/tiles/train/good" --log "$out/train-log.jsonl" -o "$out/tiles.rdm" "$out/data/tiles"
+  --val "$out/val/tiles/train/good" --log "$out/train-log.jsonl" -o "$out/tiles.rdm" "$out/data/tiles" > "$out/train-summary.json"
 
 say "fitting thresholds from the validation statistics stored in the model"
-rd-threshold fit -m "$out/tiles.rdm" --method sigma:3 -o "$out/threshold.json"
-rd-threshold fit -m "$out/tiles.rdm" --pixel --method percentile:99.5 -o "$out/pixel-threshold.json"
+rd-threshold fit -m "$out/tiles.rdm" --from-model --method sigma:3 -o "$out/threshold.json"
+rd-threshold fit -m "$out/tiles.rdm" --from-model --pixel --method percentile:99.5 -o "$out/pixel-threshold.json"
 
 say "scoring the test images, deciding pass/fail"
 rd-score -m "$out/tiles.rdm" --dataset "$out/data/tiles" --maps "$out/maps" |
@@ -48,6 +48,6 @@ cat >&2 <<MSG
 Done.
   model:       $out/tiles.rdm
   records:     $out/scores.jsonl (one per test image: score, anomalous, map, label, defect)
-  overlays:    $out/overlays/ (one PNG per test image; contours: white = above the pixel threshold, green = ground truth)
+  overlays:    $out/overlays/ (one PNG per test image; contours: white = above the pixel threshold, magenta = ground truth)
   metrics:     $out/metrics.json, curves in $out/curves/
 MSG

@@ -149,7 +149,7 @@ void scratch(Image& im, std::vector<double>& cov, Rng& r, double s) {
     double t = double(i) / segs, a = (1 - t) * (1 - t), b = 2 * t * (1 - t), c = t * t;
     px[i] = a * x0 + b * cx + c * x1, py[i] = a * y0 + b * cy + c * y1;
   }
-  const double half = r.uni(1.0, 1.6) * s, strength = r.uni(0.8, 1.0);
+  const double half = r.uni(2.0, 2.8) * s, strength = r.uni(0.8, 1.0);  // 4-6 px wide at 128 px
   const bool bright = r.uni() < 0.5;
   for (int y = 0; y < n; ++y)
     for (int x = 0; x < n; ++x) {
