@@ -71,10 +71,10 @@ def make_model(backbone):
     return model, t_path, r_path
 
 
-def timed(cmd, out_path):
+def timed(cmd, out_path, stdin_path=None):
     start = time.perf_counter()
-    with open(out_path, "w") as out:
-        subprocess.run(cmd, check=True, env=env, stdout=out, stderr=subprocess.DEVNULL)
+    with open(out_path, "w") as out, open(stdin_path or os.devnull) as stdin:
+        subprocess.run(cmd, check=True, env=env, stdin=stdin, stdout=out, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -97,11 +97,11 @@ for backbone in args.backbones.split(","):
                 out = os.path.join(args.work, f"{side}-{backbone}-{batch}-{count}.jsonl")
                 if side == "rd":
                     cmd = [f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size", str(batch),
-                           "--threads", str(args.threads), lst]
+                           "--threads", str(args.threads), "-"]
                 else:
                     cmd = [sys.executable, os.path.join(HERE, "python_baseline.py"), backbone, t_path, r_path,
                            lst, str(batch), str(args.threads), out]
-                t[count] = timed(cmd, out if side == "rd" else os.devnull)
+                t[count] = timed(cmd, out if side == "rd" else os.devnull, lst if side == "rd" else None)
             row[f"{side}_images_per_second"] = n / max(t[2 * n] - t[n], 1e-9)
         a = scores(os.path.join(args.work, f"rd-{backbone}-{batch}-{2 * n}.jsonl"))
         b = scores(os.path.join(args.work, f"python-{backbone}-{batch}-{2 * n}.jsonl"))
@@ -115,9 +115,10 @@ model = os.path.join(args.work, "resnet18.rdm")
 rss = {}
 for count in (100, args.rss_images):
     lst = write_list(f"rss{count}.txt", images, count)
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size", "8",
-                        "--threads", str(args.threads), lst], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, check=True)
+    with open(lst) as stdin:
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size",
+                            "8", "--threads", str(args.threads), "-"], env=env, stdin=stdin,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
     rss[str(count)] = int(r.stderr.strip().splitlines()[-1]) * 1024
 report["peak_rss_bytes_resnet18_batch8"] = rss
 text = json.dumps(report, indent=2)
