@@ -99,7 +99,15 @@ int main(int argc, char** argv) {
     if (args.count("checkpoint")) o.checkpoint = args["checkpoint"].as<std::string>();
     if (args.count("resume")) o.resume = args["resume"].as<std::string>();
     if (args.count("import-reference")) o.import_reference = args["import-reference"].as<std::string>();
-    if (args.count("val")) o.val_images = rd::training_images(args["val"].as<std::string>());
+    if (args.count("val")) {
+      const auto val = args["val"].as<std::string>();
+      // In a category, train/good is the training set: validating on it would hide overfitting.
+      if (rd::is_mvtec_category(val))
+        throw rd::UsageError(fmt::format("--val '{}' is an MVTec category; give a folder of normal images that are "
+                                         "not in the training set (for example {}/test/good)", val, val));
+      o.val_images = rd::training_images(val);
+    }
+    o.device = rd::parse_device(c.device);
     std::vector<std::string> inputs;
     if (args.count("inputs")) inputs = args["inputs"].as<std::vector<std::string>>();
     std::vector<std::string> paths;

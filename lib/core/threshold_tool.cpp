@@ -225,6 +225,10 @@ ThresholdFit fit_from_validation(const nlohmann::json& meta, const ThresholdMeth
 
 ThresholdApplier::ThresholdApplier(ApplyOptions options, std::function<void(const std::string&)> warn)
     : options_(std::move(options)), warn_(std::move(warn)) {
+  // A pixel threshold compares map pixels; image scores are on another scale (max of a smoothed map).
+  if (options_.threshold.pixel)
+    throw UsageError(fmt::format("{}: is a pixel threshold (for rd-map and maps); apply needs an image-score "
+                                 "threshold from 'rd-threshold fit' without --pixel", options_.threshold_source));
   if (options_.force) {
     if (options_.threshold.model_id && options_.model_id && *options_.threshold.model_id != *options_.model_id &&
         warn_) {

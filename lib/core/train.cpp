@@ -67,7 +67,8 @@ class TeacherFeatures {
     for (int k = 0; k < 3; ++k) all_[k] = torch::cat(parts[k]);
   }
 
-  Features batch(const torch::Tensor& index) {
+  Features batch(torch::Tensor index) {
+    index = index.to(inputs_.device());
     if (!cached_) return compute(inputs_.index_select(0, index));
     return {all_[0].index_select(0, index), all_[1].index_select(0, index), all_[2].index_select(0, index)};
   }
@@ -109,7 +110,7 @@ void save_checkpoint(const std::string& path, Model& model, const Adam& adam, co
   std::vector<torch::Tensor> keep;
   std::vector<TensorView> views;
   for (auto& [name, t] : adam.state()) {
-    keep.push_back(t.detach().contiguous());
+    keep.push_back(t.detach().to(torch::kCPU).contiguous());
     views.push_back({"adam." + name, DType::Float32, t.sizes().vec(), keep.back().data_ptr(), size_t(t.nbytes())});
   }
   nlohmann::json state = {{"epoch", pos.epoch}, {"step", pos.step}, {"loss_sum", pos.loss_sum},
@@ -138,7 +139,7 @@ nlohmann::json validation_stats(Model& model, const std::vector<std::string>& pa
   // Every pixel of a few hundred maps is millions of values: a fixed stride keeps ~4M.
   const int64_t stride = std::max<int64_t>(1, n * side * side / 4'000'000);
   for (int64_t i = 0; i < n; i += o.batch_size) {
-    BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min(i + o.batch_size, n)));
+    BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min(i + o.batch_size, n)).to(o.device));
     scores.insert(scores.end(), out.scores.begin(), out.scores.end());
     const float* p = out.maps.data_ptr<float>();
     for (int64_t j = 0; j < out.maps.numel(); j += stride) pixels.push_back(p[j]);
@@ -171,6 +172,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     model = create_model(o.backbone, o.image_size);
     model.meta["teacher_weights"] = load_teacher_weights(model, o.weights, cb.warn);
   }
+  model.net->to(o.device);
   if (!o.import_reference.empty()) {
     import_reference_checkpoint(model, o.import_reference);
     model.net->eval();
@@ -208,8 +210,9 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     const std::string ckpt = o.checkpoint.empty() ? o.output + ".ckpt" : o.checkpoint;
     result.checkpoint_path = ckpt;
 
+    model.net->to(o.device);
     model.net->set_training(true);
-    TeacherFeatures teacher(model, train_set.inputs, o.cache_features, run.batch_size, cb.warn);
+    TeacherFeatures teacher(model, train_set.inputs.to(o.device), o.cache_features, run.batch_size, cb.warn);
     const int64_t steps_per_epoch = (n + run.batch_size - 1) / run.batch_size;
     for (; pos.epoch < run.epochs; ++pos.epoch, pos.step = 0, pos.loss_sum = 0, pos.epoch_seconds = 0) {
       auto order = epoch_order(n, run.seed, pos.epoch);

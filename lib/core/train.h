@@ -27,6 +27,7 @@ struct TrainOptions {
   std::vector<std::string> val_images;  // normal images for score statistics
   std::string import_reference;         // reference-code checkpoint: import instead of training
   int64_t max_pixels = kDefaultMaxPixels;
+  torch::Device device = torch::kCPU;
 };
 
 struct EpochLog {

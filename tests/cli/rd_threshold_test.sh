@@ -116,6 +116,7 @@ expect p90.json "np.percentile([r['score'] for r in test if r['label'] == 0], 90
 "$tool" fit --pixel --method percentile:99.5 test.jsonl > pix.json
 expect pix.json "np.percentile(np.concatenate([np.load(r['map']).ravel() for r in test if r['label'] == 0]).astype(np.float64), 99.5)" "pixel percentile"
 check pix.json "assert t['pixel'] is True" "pixel flag"
+assert_exit 2 "$tool" apply -t pix.json test.jsonl
 "$tool" fit --pixel --method f1 test.jsonl > pixf1.json
 expect pixf1.json "ref.f1_max(np.concatenate([(np.array(Image.open(r['mask'])) > 127).ravel() if r['label'] else np.zeros(80, bool) for r in test]).astype(int), np.concatenate([np.load(r['map']).ravel() for r in test]).astype(np.float64))['threshold']" "pixel f1"
 

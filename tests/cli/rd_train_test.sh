@@ -37,6 +37,8 @@ set -e
 assert_eq "$rc" "3" "checkpoint of another backbone"
 assert_contains "$msg" "expected [64, 64, 3, 3]" "message names the shapes"
 assert_exit 2 "${train[@]}" --weights none --epochs 1 cat
+assert_exit 2 "${train[@]}" --weights none --epochs 1 --val cat -o v.rdm cat
+assert_exit 2 "${train[@]}" --weights none --epochs 1 --device bogus -o v.rdm cat
 
 # A bad image is skipped with a message; the model is still written; exit 4.
 mkdir -p mixed && cp cat/train/good/*.png mixed/ && printf 'junk' > mixed/bad.png
