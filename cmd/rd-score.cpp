@@ -68,7 +68,9 @@ int main(int argc, char** argv) {
     if (!args.count("dataset") && inputs.empty() && isatty(STDIN_FILENO))
       throw rd::UsageError("no inputs (give images, a directory, --dataset DIR, or a list on stdin)");
     std::ios::sync_with_stdio(false);
-    rd::InputSource source(inputs, args.count("null") > 0, std::cin, isatty(STDIN_FILENO));
+    // With --dataset and no other inputs, stdin is not read: under cron or CI it may be an open pipe.
+    const bool stdin_implicit = !args.count("dataset") && !isatty(STDIN_FILENO);
+    rd::InputSource source(inputs, args.count("null") > 0, std::cin, !stdin_implicit);
     if (args.count("dataset")) source.add_dataset(args["dataset"].as<std::string>());
 
     rd::cli::RecordWriter out;

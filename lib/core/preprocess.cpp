@@ -1,15 +1,18 @@
 #include "core/preprocess.h"
 
+#include "io/pil_resize.h"
+
 namespace rd {
 
 torch::Tensor to_model_input(const DecodedImage& image, int size, const Normalization& norm) {
-  const cv::Mat& m = image.rgb;
+  cv::Mat m = image.rgb;
+  if (!image.rgb8.empty() && (m.rows != size || m.cols != size))
+    pil_resize_bilinear(image.rgb8, size, size).convertTo(m, CV_32F, 1.0 / 255);
   auto hwc = torch::from_blob(const_cast<float*>(m.ptr<float>()), {m.rows, m.cols, 3},
                               {int64_t(m.step1()), 3, 1}, torch::kFloat32);
   auto x = hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
   if (m.rows != size || m.cols != size) {
     x = at::_upsample_bilinear2d_aa(x, {size, size}, /*align_corners=*/false);
-    if (image.eight_bit) x = x.mul_(255).round_().clamp_(0, 255).div_(255);
   }
   auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}).view({3, 1, 1});
   auto std = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}).view({3, 1, 1});

@@ -12,9 +12,9 @@ struct Normalization {
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
 };
 
-// Resizes to size x size with antialiased bilinear resampling (PIL's and torchvision's
-// Resize), rounds 8-bit sources to 1/255 steps as PIL's uint8 output does, and normalises.
-// Returns a [3, size, size] float tensor.
+// Resizes to size x size as the reference pipeline does (torchvision's Resize on a PIL image):
+// 8-bit sources with Pillow's exact uint8 bilinear resampling, deeper ones with LibTorch's
+// antialiased bilinear in float; then normalises. Returns a [3, size, size] float tensor.
 torch::Tensor to_model_input(const DecodedImage& image, int size, const Normalization& norm = {});
 
 }  // namespace rd

@@ -106,14 +106,22 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
     case CV_32F: case CV_64F: break;
     default: throw fail("unsupported sample type");
   }
-  cv::Mat f;
-  img.convertTo(f, CV_32F, scale);
   // PIL's convert('RGB') drops alpha without compositing; do the same.
-  switch (f.channels()) {
-    case 1: cv::cvtColor(f, out.rgb, cv::COLOR_GRAY2RGB); break;
-    case 3: cv::cvtColor(f, out.rgb, cv::COLOR_BGR2RGB); break;
-    case 4: cv::cvtColor(f, out.rgb, cv::COLOR_BGRA2RGB); break;
-    default: throw fail(fmt::format("unsupported channel count {}", f.channels()));
+  auto to_rgb = [&](const cv::Mat& m, cv::Mat& dst) {
+    switch (m.channels()) {
+      case 1: cv::cvtColor(m, dst, cv::COLOR_GRAY2RGB); break;
+      case 3: cv::cvtColor(m, dst, cv::COLOR_BGR2RGB); break;
+      case 4: cv::cvtColor(m, dst, cv::COLOR_BGRA2RGB); break;
+      default: throw fail(fmt::format("unsupported channel count {}", m.channels()));
+    }
+  };
+  if (out.eight_bit) {
+    to_rgb(img, out.rgb8);
+    out.rgb8.convertTo(out.rgb, CV_32F, scale);
+  } else {
+    cv::Mat f;
+    img.convertTo(f, CV_32F, scale);
+    to_rgb(f, out.rgb);
   }
   return out;
 }

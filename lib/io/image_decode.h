@@ -11,8 +11,9 @@ constexpr int64_t kDefaultMaxPixels = 100'000'000;
 
 struct DecodedImage {
   cv::Mat rgb;             // CV_32FC3, RGB order, values in [0, 1]
+  cv::Mat rgb8;            // CV_8UC3 RGB when the source had 8-bit samples (resized exactly as PIL does)
   int width = 0, height = 0;
-  bool eight_bit = false;  // source had 8-bit samples (resampling then rounds like PIL does)
+  bool eight_bit = false;
 };
 
 // Decodes 8/16-bit and float, gray/RGB/RGBA images. Throws InputError naming the file and the

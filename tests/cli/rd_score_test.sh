@@ -66,6 +66,12 @@ assert_contains "$("$RD_BIN_DIR/rd-score" -m torn.rdm imgs/im1.png 2>&1 || true)
 "$RD_BIN_DIR/rd-score" -m m.rdm --batch-size 1 - < list.txt 2> pipe.err | head -n 1 > /dev/null
 assert_eq "$(grep -v 'warning: --weights' pipe.err || true)" "" "nothing on stderr after | head"
 
+# --dataset alone does not read stdin (cron and CI may leave an open pipe there).
+mkdir -p cat/test/good cat/test/bad && cp imgs/im1.png cat/test/good/ && cp imgs/im2.png cat/test/bad/
+echo "not/a/path.png" | "$RD_BIN_DIR/rd-score" -q -m m.rdm --dataset cat > ds.jsonl
+assert_eq "$(wc -l < ds.jsonl)" "2" "only the dataset's images"
+assert_contains "$(cat ds.jsonl)" '"label":1,"defect":"bad"' "dataset labels"
+
 # Maps: numpy loads them at the model's resolution.
 "$RD_BIN_DIR/rd-score" -q -m m.rdm --maps maps imgs/im1.png imgs/sub/im0.png > maps.jsonl
 /usr/bin/python3 - <<'PY'
