@@ -5,15 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace rd {
+#include "core/threshold.h"
 
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q / 100.0 * double(v.size() - 1);
-  const size_t lo = size_t(std::floor(pos));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
-}
+namespace rd {
 
 nlohmann::json score_statistics(const std::vector<double>& values) {
   if (values.empty()) return {{"count", 0}};
@@ -22,7 +16,9 @@ nlohmann::json score_statistics(const std::vector<double>& values) {
   const double mean = sum / double(values.size());
   for (double v : values) sq += (v - mean) * (v - mean);
   nlohmann::json quantiles;
-  for (double q : {0.5, 0.9, 0.95, 0.99, 0.995}) quantiles[fmt::format("{}", q)] = percentile(values, q * 100);
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  for (double q : {0.5, 0.9, 0.95, 0.99, 0.995}) quantiles[fmt::format("{}", q)] = percentile_sorted(sorted, q * 100);
   return {{"count", values.size()},
           {"mean", mean},
           {"std", std::sqrt(sq / double(values.size()))},

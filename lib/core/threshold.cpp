@@ -136,7 +136,7 @@ ThresholdFit fit_threshold(const ThresholdMethod& method, std::vector<double> sc
     fit.value = fit_fpr(std::move(scores), method.parameter);
   } else {
     std::sort(scores.begin(), scores.end());
-    fit.value = detail::percentile_sorted(scores, method.parameter);
+    fit.value = percentile_sorted(scores, method.parameter);
   }
   return fit;
 }
@@ -218,8 +218,6 @@ void check_threshold_model(const ThresholdFit& fit, const std::optional<std::str
   }
 }
 
-namespace detail {
-
 double percentile_sorted(const std::vector<double>& ascending, double p) {
   const std::size_t n = ascending.size();
   const double index = double(n - 1) * (p / 100);
@@ -230,6 +228,8 @@ double percentile_sorted(const std::vector<double>& ascending, double p) {
   // numpy's _lerp: from the nearer end, so t = 1 gives b exactly.
   return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
+
+namespace detail {
 
 std::string utc_timestamp() {
   const std::time_t now = std::time(nullptr);

@@ -76,10 +76,10 @@ ThresholdFit read_threshold_file(const std::string& path);
 void check_threshold_model(const ThresholdFit& fit, const std::optional<std::string>& model_id,
                            const std::string& source);
 
-namespace detail {
-
-// numpy.percentile(sorted, p) (method "linear") on scores sorted ascending.
+// numpy.percentile(sorted, p) (method "linear") on scores sorted ascending; p in [0, 100].
 double percentile_sorted(const std::vector<double>& ascending, double p);
+
+namespace detail {
 // The current time as "YYYY-MM-DDTHH:MM:SSZ".
 std::string utc_timestamp();
 
