@@ -1,9 +1,16 @@
 #include "support.h"
 
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 namespace rd::test {
+
+nlohmann::json json_fixture(const std::string& name) {
+  std::ifstream in(fixtures() + "/" + name);
+  REQUIRE_MESSAGE(in.good(), "missing fixture " << fixtures() << "/" << name);
+  return nlohmann::json::parse(in);
+}
 
 std::string scratch_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("rd-test-" + std::to_string(getpid()) + "-" + name);

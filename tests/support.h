@@ -4,6 +4,7 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 namespace rd::test {
 
@@ -13,6 +14,9 @@ inline std::string fixtures() {
   REQUIRE_MESSAGE(dir != nullptr, "RD_FIXTURES is not set: run the tests through ctest");
   return dir;
 }
+
+// A JSON fixture written by a tests/reference script, by file name relative to fixtures().
+nlohmann::json json_fixture(const std::string& name);
 
 // A fresh empty directory under the system temp dir, named after the test.
 std::string scratch_dir(const std::string& name);

@@ -10,19 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "support.h"
 
 namespace {
 
 constexpr double kTolerance = 1e-9;
 
-// Expected values written by tests/reference/make_metrics.py (sklearn) into $RD_FIXTURES.
-nlohmann::json load_fixture(const std::string& name) {
-  const char* dir = std::getenv("RD_FIXTURES");
-  REQUIRE_MESSAGE(dir != nullptr, "RD_FIXTURES is not set; run the tests through ctest");
-  std::ifstream in(std::string(dir) + "/" + name);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << dir << "/" << name);
-  return nlohmann::json::parse(in);
-}
 
 }  // namespace
 
@@ -110,7 +103,7 @@ TEST_CASE("image_metrics_counts_classes_and_agrees_with_single_metrics") {
 }
 
 TEST_CASE("image_metrics_equal_sklearn_on_reference_cases") {
-  const nlohmann::json fixture = load_fixture("metrics_image.json");
+  const nlohmann::json fixture = rd::test::json_fixture("metrics_image.json");
   REQUIRE(fixture["cases"].size() >= 7);
   for (const auto& c : fixture["cases"]) {
     CAPTURE(c["name"].get<std::string>());

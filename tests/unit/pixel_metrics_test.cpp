@@ -12,19 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "support.h"
 
 namespace {
 
 constexpr double kTolerance = 1e-9;
 
-// Expected values written by tests/reference/make_metrics.py into $RD_FIXTURES.
-nlohmann::json load_fixture(const std::string& name) {
-  const char* dir = std::getenv("RD_FIXTURES");
-  REQUIRE_MESSAGE(dir != nullptr, "RD_FIXTURES is not set; run the tests through ctest");
-  std::ifstream in(std::string(dir) + "/" + name);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << dir << "/" << name);
-  return nlohmann::json::parse(in);
-}
 
 // A 4x6 image with two regions of 2 pixels: A (top left) scores 0.9 and is fully detected at
 // 0.9; B (bottom right) scores 0.5 and 0.2. One normal pixel scores 0.6, the other 19 score 0.1.
@@ -153,7 +146,7 @@ TEST_CASE("pixel_metrics_refuse_undefined_cases") {
 }
 
 TEST_CASE("thinned_curves_keep_both_ends_and_few_points") {
-  const nlohmann::json fixture = load_fixture("metrics_pixel.json");
+  const nlohmann::json fixture = rd::test::json_fixture("metrics_pixel.json");
   rd::PixelMetrics pm;
   for (const auto& image : fixture["cases"][0]["images"]) {
     const auto map = image["map"].get<std::vector<float>>();
@@ -174,7 +167,7 @@ TEST_CASE("thinned_curves_keep_both_ends_and_few_points") {
 }
 
 TEST_CASE("pixel_metrics_equal_sklearn_and_independent_aupro_on_reference_cases") {
-  const nlohmann::json fixture = load_fixture("metrics_pixel.json");
+  const nlohmann::json fixture = rd::test::json_fixture("metrics_pixel.json");
   REQUIRE(fixture["cases"].size() >= 3);
   for (const auto& c : fixture["cases"]) {
     CAPTURE(c["name"].get<std::string>());

@@ -13,18 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "support.h"
 #include "core/metrics.h"
 
 namespace {
 
-// Expected values written by tests/reference/make_metrics.py (numpy) into $RD_FIXTURES.
-nlohmann::json load_fixture(const std::string& name) {
-  const char* dir = std::getenv("RD_FIXTURES");
-  REQUIRE_MESSAGE(dir != nullptr, "RD_FIXTURES is not set; run the tests through ctest");
-  std::ifstream in(std::string(dir) + "/" + name);
-  REQUIRE_MESSAGE(in.good(), "missing fixture " << dir << "/" << name);
-  return nlohmann::json::parse(in);
-}
 
 // A file name in the temporary directory, unique to this process; removed on destruction.
 struct TempFile {
@@ -67,7 +60,7 @@ TEST_CASE("parse_threshold_method_refuses_bad_text_with_usage_error") {
 }
 
 TEST_CASE("fit_threshold_equals_numpy_on_reference_cases") {
-  const nlohmann::json fixture = load_fixture("metrics_threshold.json");
+  const nlohmann::json fixture = rd::test::json_fixture("metrics_threshold.json");
   for (const auto& c : fixture["cases"]) {
     CAPTURE(c["name"].get<std::string>());
     const auto scores = c["scores"].get<std::vector<double>>();
