@@ -57,6 +57,10 @@ std::optional<bool> bool_field(const RecordFields& fields, const char* key) {
 cv::Mat load_image(const std::string& path, int64_t max_pixels) {
   const DecodedImage decoded = decode_image(path, max_pixels);
   cv::Mat bgr, out;
+  if (!decoded.rgb8.empty()) {
+    cv::cvtColor(decoded.rgb8, out, cv::COLOR_RGB2BGR);
+    return out;
+  }
   cv::cvtColor(decoded.rgb, bgr, cv::COLOR_RGB2BGR);
   bgr.convertTo(out, CV_8U, 255.0);
   return out;

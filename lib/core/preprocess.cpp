@@ -6,8 +6,10 @@ namespace rd {
 
 torch::Tensor to_model_input(const DecodedImage& image, int size, const Normalization& norm) {
   cv::Mat m = image.rgb;
-  if (!image.rgb8.empty() && (m.rows != size || m.cols != size))
-    pil_resize_bilinear(image.rgb8, size, size).convertTo(m, CV_32F, 1.0 / 255);
+  if (!image.rgb8.empty()) {
+    const bool resize = image.rgb8.rows != size || image.rgb8.cols != size;
+    (resize ? pil_resize_bilinear(image.rgb8, size, size) : image.rgb8).convertTo(m, CV_32F, 1.0 / 255);
+  }
   auto hwc = torch::from_blob(const_cast<float*>(m.ptr<float>()), {m.rows, m.cols, 3},
                               {int64_t(m.step1()), 3, 1}, torch::kFloat32);
   auto x = hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();

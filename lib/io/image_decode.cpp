@@ -117,7 +117,6 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
   };
   if (out.eight_bit) {
     to_rgb(img, out.rgb8);
-    out.rgb8.convertTo(out.rgb, CV_32F, scale);
   } else {
     cv::Mat f;
     img.convertTo(f, CV_32F, scale);

@@ -10,8 +10,10 @@ namespace rd {
 constexpr int64_t kDefaultMaxPixels = 100'000'000;
 
 struct DecodedImage {
-  cv::Mat rgb;             // CV_32FC3, RGB order, values in [0, 1]
-  cv::Mat rgb8;            // CV_8UC3 RGB when the source had 8-bit samples (resized exactly as PIL does)
+  // Exactly one of these is set: 8-bit sources stay 8-bit (resized exactly as PIL does, and a
+  // full-size float copy would be wasted work on the scoring path); deeper ones become float.
+  cv::Mat rgb;             // CV_32FC3, RGB order, values in [0, 1], for 16-bit and float sources
+  cv::Mat rgb8;            // CV_8UC3, RGB order, for 8-bit sources
   int width = 0, height = 0;
   bool eight_bit = false;
 };
