@@ -2,7 +2,8 @@
 threads and BLAS. Writes JSON (stdout, and --out FILE). Run by /usr/bin/python3; see bench/README.md.
 
 Throughput is measured by the difference method: the time for 2N images minus the time for N
-images, so model loading and start-up cancel out for both sides.
+images, so model loading and start-up cancel out for both sides. Each count runs --reps times and
+the median is used: this 2-core virtual machine's timings vary by tens of percent between runs.
 """
 import argparse
 import json
@@ -28,6 +29,9 @@ p.add_argument("--threads", type=int, default=2)
 p.add_argument("--backbones", default="resnet18,wide_resnet50_2")
 p.add_argument("--batches", default="1,8")
 p.add_argument("--rss-images", type=int, default=1000)
+p.add_argument("--reps", type=int, default=3)
+p.add_argument("--small-n", type=int, default=48, help="N for resnet18/34")
+p.add_argument("--large-n", type=int, default=12, help="N for the bottleneck backbones")
 args = p.parse_args()
 os.makedirs(args.work, exist_ok=True)
 env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(args.threads))
@@ -87,9 +91,9 @@ report = {"threads": args.threads, "image_side": 512, "model_side": 256, "cpu": 
           "torch": torch.__version__, "results": []}
 for backbone in args.backbones.split(","):
     model, t_path, r_path = make_model(backbone)
-    n = 24 if backbone in ("resnet18", "resnet34") else 8
+    n = args.small_n if backbone in ("resnet18", "resnet34") else args.large_n
     for batch in [int(b) for b in args.batches.split(",")]:
-        row = {"backbone": backbone, "batch": batch, "images": n}
+        row = {"backbone": backbone, "batch": batch, "images": n, "reps": args.reps}
         for side in ("rd", "python"):
             t = {}
             for count in (n, 2 * n):
@@ -101,7 +105,8 @@ for backbone in args.backbones.split(","):
                 else:
                     cmd = [sys.executable, os.path.join(HERE, "python_baseline.py"), backbone, t_path, r_path,
                            lst, str(batch), str(args.threads), out]
-                t[count] = timed(cmd, out if side == "rd" else os.devnull, lst if side == "rd" else None)
+                t[count] = float(np.median([timed(cmd, out if side == "rd" else os.devnull, lst if side == "rd" else None)
+                                            for _ in range(args.reps)]))
             row[f"{side}_images_per_second"] = n / max(t[2 * n] - t[n], 1e-9)
         a = scores(os.path.join(args.work, f"rd-{backbone}-{batch}-{2 * n}.jsonl"))
         b = scores(os.path.join(args.work, f"python-{backbone}-{batch}-{2 * n}.jsonl"))

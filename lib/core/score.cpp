@@ -95,8 +95,9 @@ void save_map(const float* map, int size, const std::string& path, const std::st
 }  // namespace
 
 void prepare_for_scoring(Model& model, const torch::Device& device) {
-  model.net->fold_batchnorm();
+  // Moved first: the folded weights are plain tensors, made on the device of the parameters.
   model.net->to(device);
+  model.net->fold_batchnorm(/*pack_for_cpu=*/device.is_cpu());
 }
 
 ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions& o, const ScoreCallbacks& cb) {

@@ -3,6 +3,10 @@
 namespace rd {
 
 torch::Tensor FusedConv::operator()(const torch::Tensor& x) const {
+  if (x.is_mkldnn()) {
+    auto y = at::mkldnn_convolution(x, packed, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
+    return depth_to_space ? torch::pixel_shuffle(y.to_dense(), 2).to_mkldnn() : y;
+  }
   auto y = torch::conv2d(x, weight, bias, stride, padding);
   return depth_to_space ? torch::pixel_shuffle(y, 2) : y;
 }
@@ -32,7 +36,7 @@ torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
   return bn_->forward(spec_.transposed ? deconv_->forward(x) : conv_->forward(x));
 }
 
-void ConvBn::fold() {
+void ConvBn::fold(bool pack_for_cpu) {
   torch::NoGradGuard no_grad;
   auto scale = bn_->weight / torch::sqrt(bn_->running_var + bn_->options.eps());
   auto shift = bn_->bias - bn_->running_mean * scale;
@@ -48,6 +52,10 @@ void ConvBn::fold() {
     fused_.bias = shift.contiguous();
     fused_.stride = spec_.stride;
     fused_.padding = spec_.kernel / 2;
+  }
+  if (pack_for_cpu && fused_.weight.is_cpu() && at::hasMKLDNN()) {
+    fused_.packed = at::mkldnn_reorder_conv2d_weight(fused_.weight.to_mkldnn(), {fused_.padding, fused_.padding},
+                                                     {fused_.stride, fused_.stride}, {1, 1}, 1);
   }
 }
 

@@ -14,8 +14,10 @@ struct ConvSpec {
 // A convolution with BatchNorm folded in. A 2x2 stride-2 transposed convolution has no
 // overlapping outputs, so it is stored as a 1x1 convolution to 4xC channels followed by a
 // depth-to-space shuffle; LibTorch 1.13 has no fast kernel for ConvTranspose2d.
+// With `packed` set (CPU with oneDNN), inputs in oneDNN's blocked layout are convolved with the
+// weight reordered once at load instead of at every call.
 struct FusedConv {
-  torch::Tensor weight, bias;
+  torch::Tensor weight, bias, packed;
   int64_t stride = 1, padding = 0;
   bool depth_to_space = false;
   torch::Tensor operator()(const torch::Tensor& x) const;
@@ -29,9 +31,11 @@ class ConvBn {
   ConvBn(torch::nn::Module& owner, const std::string& conv_name, const std::string& bn_name,
          const ConvSpec& spec);
   torch::Tensor operator()(const torch::Tensor& x);
-  // Replaces conv+bn by one convolution using the BatchNorm running statistics (inference only).
-  void fold();
+  // Replaces conv+bn by one convolution using the BatchNorm running statistics (inference only);
+  // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see Layout).
+  void fold(bool pack_for_cpu = false);
   bool folded() const { return fused_.weight.defined(); }
+  bool packed() const { return fused_.packed.defined(); }
 
  private:
   ConvSpec spec_;
@@ -40,5 +44,12 @@ class ConvBn {
   torch::nn::BatchNorm2d bn_{nullptr};
   FusedConv fused_;
 };
+
+// The layout activations travel in between convolutions. On a CPU a folded model keeps them in
+// oneDNN's blocked layout (to_mkldnn) with prepacked weights: the dense path reorders every
+// activation and weight at every convolution (measured with the reference teacher in Python:
+// 35 -> 47 images/s for resnet18 at batch 1). Features leave the network dense.
+inline torch::Tensor to_blocked(const torch::Tensor& x, bool on) { return on && !x.is_mkldnn() ? x.to_mkldnn() : x; }
+inline torch::Tensor to_dense(const torch::Tensor& x) { return x.is_mkldnn() ? x.to_dense() : x; }
 
 }  // namespace rd

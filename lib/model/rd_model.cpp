@@ -13,20 +13,19 @@ TeacherImpl::TeacherImpl(const BackboneSpec& s) {
 }
 
 Features TeacherImpl::forward(const torch::Tensor& image) {
-  auto x = stem_(image);
+  auto x = stem_(to_blocked(image, stem_.packed()));
   x = torch::max_pool2d(x.relu_(), 3, 2, 1);
-  Features f;
-  f[0] = layer1_->forward(x);
-  f[1] = layer2_->forward(f[0]);
-  f[2] = layer3_->forward(f[1]);
-  return f;
+  auto a = layer1_->forward(x);
+  auto b = layer2_->forward(a);
+  auto c = layer3_->forward(b);
+  return {to_dense(a), to_dense(b), to_dense(c)};
 }
 
-void TeacherImpl::fold_batchnorm() {
-  stem_.fold();
-  fold_stage(layer1_);
-  fold_stage(layer2_);
-  fold_stage(layer3_);
+void TeacherImpl::fold_batchnorm(bool pack_for_cpu) {
+  stem_.fold(pack_for_cpu);
+  fold_stage(layer1_, pack_for_cpu);
+  fold_stage(layer2_, pack_for_cpu);
+  fold_stage(layer3_, pack_for_cpu);
 }
 
 BottleneckImpl::BottleneckImpl(const BackboneSpec& s) {
@@ -39,17 +38,18 @@ BottleneckImpl::BottleneckImpl(const BackboneSpec& s) {
 }
 
 torch::Tensor BottleneckImpl::forward(const Features& t) {
-  auto a = down1a_(t[0]).relu_();
+  const bool blocked = down1a_.packed();
+  auto a = down1a_(to_blocked(t[0], blocked)).relu_();
   a = down1b_(a).relu_();
-  auto b = down2_(t[1]).relu_();
-  return bn_layer_->forward(torch::cat({a, b, t[2]}, 1));
+  auto b = down2_(to_blocked(t[1], blocked)).relu_();
+  return bn_layer_->forward(to_blocked(torch::cat({to_dense(a), to_dense(b), t[2]}, 1), blocked));
 }
 
-void BottleneckImpl::fold_batchnorm() {
-  down1a_.fold();
-  down1b_.fold();
-  down2_.fold();
-  fold_stage(bn_layer_);
+void BottleneckImpl::fold_batchnorm(bool pack_for_cpu) {
+  down1a_.fold(pack_for_cpu);
+  down1b_.fold(pack_for_cpu);
+  down2_.fold(pack_for_cpu);
+  fold_stage(bn_layer_, pack_for_cpu);
 }
 
 DecoderImpl::DecoderImpl(const BackboneSpec& s) {
@@ -60,17 +60,16 @@ DecoderImpl::DecoderImpl(const BackboneSpec& s) {
 }
 
 Features DecoderImpl::forward(const torch::Tensor& embedding) {
-  Features f;
-  f[2] = layer1_->forward(embedding);
-  f[1] = layer2_->forward(f[2]);
-  f[0] = layer3_->forward(f[1]);
-  return f;
+  auto c = layer1_->forward(embedding);
+  auto b = layer2_->forward(c);
+  auto a = layer3_->forward(b);
+  return {to_dense(a), to_dense(b), to_dense(c)};
 }
 
-void DecoderImpl::fold_batchnorm() {
-  fold_stage(layer1_);
-  fold_stage(layer2_);
-  fold_stage(layer3_);
+void DecoderImpl::fold_batchnorm(bool pack_for_cpu) {
+  fold_stage(layer1_, pack_for_cpu);
+  fold_stage(layer2_, pack_for_cpu);
+  fold_stage(layer3_, pack_for_cpu);
 }
 
 RdModelImpl::RdModelImpl(const BackboneSpec& s) : spec_(s) {
@@ -93,11 +92,11 @@ void RdModelImpl::set_training(bool on) {
   decoder->train(on);
 }
 
-void RdModelImpl::fold_batchnorm() {
+void RdModelImpl::fold_batchnorm(bool pack_for_cpu) {
   eval();
-  teacher->fold_batchnorm();
-  bn->fold_batchnorm();
-  decoder->fold_batchnorm();
+  teacher->fold_batchnorm(pack_for_cpu);
+  bn->fold_batchnorm(pack_for_cpu);
+  decoder->fold_batchnorm(pack_for_cpu);
 }
 
 }  // namespace rd
