@@ -95,8 +95,6 @@ int main(int argc, char** argv) {
     std::optional<rd::ModelFileContents> model;
     if (args.count("model")) {
       model_path = args["model"].as<std::string>();
-      if (!std::ifstream(model_path))
-        throw rd::UsageError(fmt::format("cannot open model '{}': {}", model_path, std::strerror(errno)));
       model = rd::read_model_file(model_path);
       model->tensors = {};  // only the metadata is needed here; the map computer loads its own
     }

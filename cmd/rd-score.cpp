@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
     if (args.count("dataset")) source.add_dataset(args["dataset"].as<std::string>());
 
     rd::cli::RecordWriter out;
+    if (!o.resume_file.empty() && rd::resume_file_needs_newline(o.resume_file, STDOUT_FILENO)) {
+      rd::cli::warn(c, fmt::format("{} ends in a partial line; starting a new line", o.resume_file));
+      if (::write(STDOUT_FILENO, "\n", 1) != 1) throw rd::RuntimeFailure("cannot write to stdout");
+    }
     rd::cli::Progress bar(c.show_progress(), "images");
     rd::ScoreCallbacks cb;
     cb.emit = [&](const rd::RecordFields& r) { out.write(r); };
@@ -87,6 +91,8 @@ int main(int argc, char** argv) {
     out.flush();
     bar.finish();
     rd::cli::info(c, fmt::format("{} scored, {} failed, {} skipped", s.scored, s.failed, s.skipped));
+    // An empty list is not an error (a cron job's `find` may find nothing), but say so.
+    if (s.scored + s.failed + s.skipped == 0) rd::cli::warn(c, "no inputs: the input list was empty");
     if (cb.stop_signal->load()) return int(rd::kExitInterrupted) + cb.stop_signal->load();
     return int(s.failed ? rd::kExitSomeFailed : rd::kExitOk);
   });

@@ -24,12 +24,9 @@ constexpr const char* kUsage =
     "  rd-threshold apply -t FILE [--fail-on-anomaly] [--force] [-m MODEL] [INPUT...]\n"
     "'rd-threshold fit --help' and 'rd-threshold apply --help' list the options.\n";
 
-// The model file named by -m: its id, and its metadata for --from-model. A missing file is a
-// usage error (exit 2); an unreadable or corrupt one is fatal (exit 3).
-rd::ModelFileContents model_of(const std::string& path) {
-  if (!std::ifstream(path)) throw rd::UsageError(fmt::format("cannot open model '{}': {}", path, std::strerror(errno)));
-  return rd::read_model_file(path);
-}
+// The model file named by -m: its id, and its metadata for --from-model. Missing, unreadable or
+// corrupt: exit 3, as in every tool.
+rd::ModelFileContents model_of(const std::string& path) { return rd::read_model_file(path); }
 
 std::vector<std::string> inputs_of(const cxxopts::ParseResult& args) {
   return args.count("inputs") ? args["inputs"].as<std::vector<std::string>>() : std::vector<std::string>{};

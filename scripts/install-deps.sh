@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rd needs. --test adds what the tests compare against
-# (PyTorch, torchvision, SciPy and scikit-learn for /usr/bin/python3). Skips apt when all are present.
+# (PyTorch, torchvision, SciPy and scikit-learn for /usr/bin/python3); --fuzz adds clang and its
+# libFuzzer runtime (tests/fuzz/run.sh). Skips apt when all are present.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev)
 [[ " $* " == *" --test "* ]] && pkgs+=(python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
+[[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,7 @@ namespace rd {
 enum ExitStatus : int {
   kExitOk = 0,
   kExitAnomaly = 1,       // rd-threshold apply --fail-on-anomaly found an anomalous record
-  kExitUsage = 2,         // bad option, missing model, threshold file of another model
+  kExitUsage = 2,         // bad option, no -m given, threshold file of another model
   kExitFatal = 3,         // unreadable/corrupt model, out of memory, I/O error on output
   kExitSomeFailed = 4,    // finished, but some inputs have `error` records
   kExitInterrupted = 128  // + signal number (130 SIGINT, 143 SIGTERM)

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdio>
 #include <stdexcept>
+#include <string>
 
 #include "io/input_records.h"
 
@@ -12,17 +13,22 @@ struct OutputClosed : std::runtime_error {
   OutputClosed() : std::runtime_error("stdout closed") {}
 };
 
+// Records are collected and handed to the kernel as whole lines, one write(2) per flush, never
+// through stdio's fixed-size buffer: a `kill -9` then leaves complete lines behind, so
+// `--resume out.jsonl ... >> out.jsonl` never appends to half a record.
 class RecordWriter {
  public:
   explicit RecordWriter(std::FILE* out = stdout) : out_(out) {}
-  // Writes one record as a JSON line. Throws OutputClosed on EPIPE, RuntimeFailure on other errors.
+  ~RecordWriter();
+  // Queues one record as a JSON line (written at the latest when 1 MB is queued).
   void write(const RecordFields& record);
-  // Flushes, so that a killed run leaves complete lines behind (for --resume).
+  // Writes the queued lines. Throws OutputClosed on EPIPE, RuntimeFailure on other errors
+  // (a full disk: "No space left on device").
   void flush();
 
  private:
-  void check(bool ok);
   std::FILE* out_;
+  std::string pending_;
 };
 
 }  // namespace rd::cli

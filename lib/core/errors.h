@@ -11,7 +11,7 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The user asked for something impossible: bad option value, missing model path. Exit 2.
+// The user asked for something impossible: bad option value, no model given. Exit 2.
 struct UsageError : Error {
   using Error::Error;
 };

@@ -262,8 +262,14 @@ void ThresholdApplier::decide(RecordFields& record, const std::string& where) {
     return;
   }
   const auto score = record.find("score");
-  if (score == record.end() || !score->is_number()) {
+  if (score == record.end()) {
     ++counts_.no_score;
+    return;
+  }
+  if (!score->is_number()) {  // "0.5", null: a broken record, not an undecided one
+    record["error"] = fmt::format("{}: \"score\" is not a number", where);  // every field kept
+    if (warn_) warn_(record["error"].get<std::string>());
+    ++counts_.errors;
     return;
   }
   const bool anomalous = is_anomalous(score->get<double>(), options_.threshold.value);
@@ -283,6 +289,7 @@ void ThresholdApplier::apply(std::istream& in, const std::string& source,
     ++counts_.records;
     if (!record.error.empty()) {
       record.fields = error_record(record.fields, record.error);
+      if (warn_) warn_(record.error);
       ++counts_.errors;
     } else {
       decide(record.fields, fmt::format("{}:{}", source, record.line));

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <streambuf>
@@ -93,10 +94,40 @@ void sync_directory(const std::string& path) {
   if (rc != 0 && err != EINVAL && err != EROFS) fail(path, "renamed, but syncing its directory failed: ", err);
 }
 
+// Writes through an existing non-regular file (/dev/null, a FIFO, /dev/stdout on a pipe):
+// a temporary file renamed over it would replace the device node or the link itself.
+void write_through(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "", errno);
+  FdStreamBuf buffer(fd);
+  std::ostream out(&buffer);
+  try {
+    write(out);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  out.flush();
+  const int err = buffer.error();
+  if (::close(fd) != 0 && err == 0) fail(path, "", errno);
+  if (err != 0) fail(path, "", err);
+}
+
 }  // namespace
 }  // namespace detail
 
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
+void write_file_atomically(const std::string& given_path, const std::function<void(std::ostream&)>& write) {
+  std::string path = given_path;
+  struct stat target {};
+  if (::stat(given_path.c_str(), &target) == 0) {  // follows symlinks
+    if (S_ISDIR(target.st_mode)) detail::fail(given_path, "", EISDIR);
+    if (!S_ISREG(target.st_mode)) return detail::write_through(given_path, write);
+    // A symlink to a regular file: replace the file it points to, and keep the link.
+    if (char* real = ::realpath(given_path.c_str(), nullptr)) {
+      path = real;
+      std::free(real);
+    }
+  }
   std::string temp_path;
   int fd = detail::open_temporary(path, temp_path);
   // Removes the temporary file on every way out before the rename.

@@ -52,6 +52,28 @@ std::pair<int64_t, int64_t> sniff_tiff(const unsigned char* d, size_t n) {
   return {w, h};
 }
 
+// libjpeg decodes a truncated JPEG without an error (grey where the data stopped) and libpng
+// prints its own message on stderr before OpenCV gives up, so truncation is checked here:
+// a JPEG needs an end-of-image marker after its last start-of-scan (markers cannot occur inside
+// entropy-coded data), a PNG its IEND chunk at the end (a little trailing junk is tolerated).
+const char* truncation_of(const unsigned char* d, size_t n) {
+  if (n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) {
+    const size_t from = n > 64 ? n - 64 : 0;
+    for (size_t i = from; i + 4 <= n; ++i)
+      if (std::memcmp(d + i, "IEND", 4) == 0) return nullptr;
+    return "truncated PNG (no IEND chunk)";
+  }
+  if (n >= 4 && d[0] == 0xFF && d[1] == 0xD8) {
+    size_t last_scan = 0;
+    for (size_t i = 2; i + 1 < n; ++i)
+      if (d[i] == 0xFF && d[i + 1] == 0xDA) last_scan = i;
+    for (size_t i = last_scan + 2; last_scan > 0 && i + 1 < n; ++i)
+      if (d[i] == 0xFF && d[i + 1] == 0xD9) return nullptr;
+    return "truncated JPEG (no end-of-image marker)";
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> sniff_image_size(const unsigned char* d, size_t n) {
@@ -86,6 +108,9 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
   auto [w, h] = sniff_image_size(bytes.data(), bytes.size());
   if (w > 0 && h > 0 && w * h > max_pixels)
     throw fail(fmt::format("{}x{} pixels is over the limit of {} (--max-pixels)", w, h, max_pixels));
+
+  if (const char* why = truncation_of(bytes.data(), bytes.size()))
+    throw fail(fmt::format("{} ({} bytes)", why, bytes.size()));
 
   cv::Mat img;
   try {

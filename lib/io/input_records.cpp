@@ -1,5 +1,7 @@
 #include "io/input_records.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <utility>
 
@@ -77,6 +79,29 @@ std::string short_json_message(const std::string& what) {
   return message;
 }
 
+// nlohmann's parser builds the whole nested value before it sees a syntax error: ten megabytes
+// of '[' took a gigabyte. No record is nested deeper than a few levels.
+constexpr int kMaxJsonDepth = 64;
+
+bool nested_too_deep(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -130,11 +155,18 @@ bool InputReader::next(InputRecord& record) {
 }
 
 void InputReader::parse_json_line(InputRecord& record) {
+  if (detail::nested_too_deep(line_)) {
+    set_error(record, fmt::format("invalid JSON: nested deeper than {} levels", detail::kMaxJsonDepth));
+    return;
+  }
   try {
     record.fields = RecordFields::parse(line_);
   } catch (const nlohmann::json::exception& e) {
     record.fields = RecordFields::object();
-    set_error(record, "invalid JSON: " + detail::short_json_message(e.what()));
+    std::string message = "invalid JSON: " + detail::short_json_message(e.what());
+    if (line_.find("NaN") != std::string::npos || line_.find("Infinity") != std::string::npos)
+      message += " (NaN and Infinity are not JSON numbers)";
+    set_error(record, message);
     return;
   }
   const auto path = record.fields.find("path");

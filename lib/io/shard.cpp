@@ -1,5 +1,8 @@
 #include "io/shard.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -79,6 +82,16 @@ std::unordered_set<std::string> read_done_paths(const std::string& jsonl_file) {
     if (path != json.end() && path->is_string()) done.insert(path->get<std::string>());
   }
   return done;
+}
+
+bool resume_file_needs_newline(const std::string& jsonl_file, int fd) {
+  struct stat file_stat {}, fd_stat {};
+  if (::stat(jsonl_file.c_str(), &file_stat) != 0 || ::fstat(fd, &fd_stat) != 0) return false;
+  if (file_stat.st_dev != fd_stat.st_dev || file_stat.st_ino != fd_stat.st_ino || file_stat.st_size == 0) return false;
+  std::ifstream in(jsonl_file, std::ios::binary);
+  in.seekg(-1, std::ios::end);
+  char last = '\n';
+  return in.get(last) && last != '\n';
 }
 
 }  // namespace rd

@@ -28,6 +28,11 @@ bool in_shard(const std::string& path, Shard shard);
 // processed again. Throws UsageError if FILE exists but cannot be read.
 std::unordered_set<std::string> read_done_paths(const std::string& jsonl_file);
 
+// True when `jsonl_file` is the file descriptor `fd` writes to (`--resume out.jsonl >> out.jsonl`)
+// and it ends in a line without its newline (a run stopped by a full disk, or a writer other than
+// rd): the caller then starts a new line, so the first record does not glue onto the fragment.
+bool resume_file_needs_newline(const std::string& jsonl_file, int fd);
+
 namespace detail {
 
 // FNV-1a 64 of the bytes, then the MurmurHash3 64-bit finaliser, whose avalanche makes the

@@ -93,9 +93,11 @@ expect "rd-score -m model.rdm i" images
 # zsh: the file parses, and compinit registers it for the five commands.
 if command -v zsh >/dev/null; then
   zsh -n "$completions/_rd" || fail "zsh -n completions/_rd"
-  out=$(zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -D -d /dev/null
+  # The dump goes to a scratch file: compinit replaces its dump file by rename, and as root
+  # `-d /dev/null` turned /dev/null into a regular file for the whole machine.
+  out=$(zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"
                    print -r -- $_comps[rd-train] $_comps[rd-score] $_comps[rd-threshold] $_comps[rd-map] $_comps[rd-eval]' \
-          _ "$completions" 2>&1) || fail "zsh compinit with completions/: $out"
+          _ "$completions" "$TEST_TMP/zcompdump" 2>&1) || fail "zsh compinit with completions/: $out"
   assert_eq "$out" "_rd _rd _rd _rd _rd" "zsh completion functions of the five tools"
 else
   echo "skip: zsh is not installed; completions/_rd not checked"

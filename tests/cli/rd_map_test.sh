@@ -174,7 +174,7 @@ for d, n in (('train', 6), ('val', 3)):
   printf '{"path":"line2/000.png"}\n' | "$RD_MAP" -q -m m.rdm -o modelout > computed.out
   assert_contains "$(cat computed.out)" '"overlay":"modelout/000_' "map computed by the model"
   assert_exit 3 "$RD_MAP" -m text.png -o modelout good.jsonl
-  assert_exit 2 "$RD_MAP" -m missing.rdm -o modelout good.jsonl
+  assert_exit 3 "$RD_MAP" -m missing.rdm -o modelout good.jsonl
 fi
 
 pass

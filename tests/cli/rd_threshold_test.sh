@@ -138,7 +138,7 @@ assert_eq "$rc" 2 "model without validation scores"
 assert_contains "$(cat err.txt)" "has no validation scores; train with --val" "no validation message"
 assert_exit 2 "$tool" fit -m m.rdm --from-model --method f1
 assert_exit 2 "$tool" fit --from-model --method percentile:99
-assert_exit 2 "$tool" fit -m missing.rdm --method percentile:99 val.jsonl
+assert_exit 3 "$tool" fit -m missing.rdm --method percentile:99 val.jsonl
 printf 'not a model at all' > junk.rdm
 assert_exit 3 "$tool" fit -m junk.rdm --method percentile:99 val.jsonl
 

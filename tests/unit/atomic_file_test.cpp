@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -159,4 +160,31 @@ TEST_CASE("a_relative_path_in_the_working_directory_is_written") {
     rd::write_file_atomically("plain.txt", [](std::ostream& out) { out << "ok"; });
   }
   CHECK(read_all(dir.path / "plain.txt") == "ok");
+}
+
+TEST_CASE("a_device_is_written_through_and_never_replaced") {
+  // Renaming a temporary file over /dev/null would turn it into a regular file for the whole
+  // machine (it happened: `-o /dev/null` as root).
+  rd::write_file_atomically("/dev/null", [](std::ostream& out) { out << "discarded"; });
+  struct stat st {};
+  REQUIRE(::stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK_THROWS_AS(rd::write_file_atomically("/dev/full", [](std::ostream& out) { out << std::string(100000, 'x'); }),
+                  rd::RuntimeFailure);
+}
+
+TEST_CASE("a_symlink_keeps_pointing_to_the_replaced_file") {
+  TempDir dir;
+  write_text(dir.path / "real.rdm", "old");
+  fs::create_symlink("real.rdm", dir.path / "link.rdm");
+  rd::write_file_atomically((dir.path / "link.rdm").string(), [](std::ostream& out) { out << "new"; });
+  CHECK(fs::is_symlink(dir.path / "link.rdm"));
+  CHECK(read_all(dir.path / "real.rdm") == "new");
+  CHECK(dir.entries() == 2);
+}
+
+TEST_CASE("a_directory_is_refused") {
+  TempDir dir;
+  CHECK_THROWS_WITH_AS(rd::write_file_atomically(dir.path.string(), [](std::ostream& out) { out << "x"; }),
+                       ("cannot write '" + dir.path.string() + "': Is a directory").c_str(), rd::RuntimeFailure);
 }

@@ -194,3 +194,19 @@ TEST_CASE("is_valid_utf8_accepts_the_whole_range_and_rejects_malformed_sequences
   CHECK_FALSE(rd::detail::is_valid_utf8("\xe2\x82"));          // truncated
   CHECK_FALSE(rd::detail::is_valid_utf8("\xff"));
 }
+
+TEST_CASE("deep_nesting_is_refused_before_parsing_and_brackets_in_strings_do_not_count") {
+  // nlohmann builds the nested value before failing: ten megabytes of '[' took a gigabyte.
+  auto r = read_all("{\"path\":\"a.png\",\"x\":" + std::string(5'000'000, '[') + "\n" +
+                    "{\"path\":\"[[[[.png\",\"x\":[[[1]]],\"s\":\"" + std::string(500, '{') + "\"}\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].error == "list.txt:1: invalid JSON: nested deeper than 64 levels");
+  CHECK(r[1].error.empty());
+  CHECK(r[1].path == "[[[[.png");
+}
+
+TEST_CASE("nan_and_infinity_are_named_in_the_message") {
+  auto r = read_all("{\"path\":\"a.png\",\"score\":NaN}\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].error.find("(NaN and Infinity are not JSON numbers)") != std::string::npos);
+}

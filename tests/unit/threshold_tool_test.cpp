@@ -191,14 +191,14 @@ TEST_CASE("apply_adds_anomalous_and_threshold_at_the_end_and_passes_everything_e
         "\"threshold\":2.5}\n");
   CHECK(a.lines[1] == "{\"path\":\"b.png\",\"score\":2,\"anomalous\":false,\"threshold\":2.5}\n");
   CHECK(a.lines[2] == "{\"path\":\"c.png\",\"error\":\"cannot decode\"}\n");
-  CHECK(a.lines[3] == "{\"path\":\"d.png\",\"score\":null}\n");
+  CHECK(a.lines[3] == "{\"path\":\"d.png\",\"score\":null,\"error\":\"r.jsonl:4: \\\"score\\\" is not a number\"}\n");
   CHECK(a.lines[4] == "{\"path\":\"e.png\"}\n");
   CHECK(a.lines[5].rfind("{\"error\":\"r.jsonl:6: invalid JSON", 0) == 0);
   CHECK(a.counts.records == 6);
   CHECK(a.counts.decided == 2);
   CHECK(a.counts.anomalous == 1);
-  CHECK(a.counts.errors == 2);
-  CHECK(a.counts.no_score == 2);
+  CHECK(a.counts.errors == 3);
+  CHECK(a.counts.no_score == 1);
   CHECK(a.idle >= 1);  // at least before the final read
 }
 
