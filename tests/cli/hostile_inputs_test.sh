@@ -87,6 +87,24 @@ for r in map(json.loads, open(sys.argv[1], encoding="utf-8")):
         assert math.isfinite(r["score"]), r
 PY
 
+# rd-map draws every odd but valid image at its own size and passes the error records on (exit 4).
+set +e
+"${as_user[@]}" "$RD_BIN_DIR/rd-map" -m m.rdm --range 0,2 --no-legend -o out/overlays mixed.jsonl > mapped.jsonl 2> map.err
+rc=$?
+set -e
+assert_eq "$rc" "4" "rd-map exit status with error records among its input"
+"$RD_PYTHON" - mapped.jsonl "$I/valid.txt" <<'PY'
+import json, sys
+from PIL import Image
+records = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+valid = open(sys.argv[2], encoding="utf-8").read().splitlines()
+drawn = {r["path"]: r for r in records if "overlay" in r}
+assert sorted(drawn) == sorted(valid), sorted(set(valid) ^ set(drawn))
+for path, r in drawn.items():
+    assert Image.open(r["overlay"]).size == (r["width"], r["height"]), (path, Image.open(r["overlay"]).size)
+assert len(records) - len(drawn) == 9, len(records)
+PY
+
 # -0: NUL-separated paths, one with a newline, all scored.
 "$RD_BIN_DIR/rd-score" -q -m m.rdm -0 - < "$I/valid0.txt" > nul.jsonl
 assert_eq "$(grep -c '"score"' nul.jsonl)" "12" "NUL-separated paths scored"
