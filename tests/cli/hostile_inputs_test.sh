@@ -115,6 +115,17 @@ assert_contains "$(cat nul.jsonl)" 'new\nline.png' "a newline in a path is escap
 assert_eq "$(wc -c < empty.jsonl)" "0" "no records for no inputs"
 assert_contains "$(cat empty.err)" "no inputs" "a note that nothing was given"
 
+# The other tools: those that stream (apply, rd-map) write nothing and succeed; those that need
+# data (rd-eval, rd-threshold fit, rd-train) stop with 2 and say there is nothing to work on.
+mkdir -p emptydir
+assert_exit 0 "$RD_BIN_DIR/rd-map" --range 0,1 -o out/empty-overlays - < /dev/null
+assert_contains "$("$RD_BIN_DIR/rd-eval" - < /dev/null 2>&1 || true)" "no usable labelled records among 0 read" "rd-eval on nothing"
+assert_exit 2 "$RD_BIN_DIR/rd-eval" - < /dev/null
+assert_exit 2 "$RD_BIN_DIR/rd-threshold" fit --method sigma:3 - < /dev/null
+assert_contains "$("$RD_BIN_DIR/rd-train" --weights none --backbone resnet18 --image-size 64 -o e.rdm emptydir 2>&1 || true)" \
+  "no training images" "rd-train on an empty folder"
+assert_exit 2 "$RD_BIN_DIR/rd-train" --weights none --backbone resnet18 --image-size 64 -o e.rdm emptydir
+
 # Malformed record lines: rd-threshold, rd-eval and rd-map report them by line and go on.
 R=corpus/records/malformed.jsonl
 set +e
@@ -142,6 +153,7 @@ for err in fit.err apply.err eval.err; do
   assert_contains "$(cat $err)" "$R:2:" "$err names the file and line of the first bad line"
 done
 assert_contains "$(cat eval.err)" "NaN" "a NaN score is named as such"
+assert_exit 0 "$RD_BIN_DIR/rd-threshold" apply -t t.json --force - < /dev/null
 assert_contains "$(cat eval.err)" "$R:4: invalid JSON: nested deeper than" "the 10 MB line is refused by its number"
 
 # Bad model files: every tool that takes -m stops with exit 3 before reading any input, and names it.
