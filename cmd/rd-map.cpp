@@ -1,9 +1,6 @@
 // rd-map: heat-map overlays of anomaly maps on their images, on a colour scale fixed across
 // images, and the records again with "overlay" added (DESIGN §2, §5).
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>

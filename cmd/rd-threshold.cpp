@@ -1,7 +1,4 @@
 // rd-threshold: fit a threshold on scores (fit) and turn scores into pass/fail (apply) (DESIGN §5).
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -23,10 +20,6 @@ constexpr const char* kUsage =
     "  rd-threshold fit --method percentile:P|sigma:K|fpr:F|f1 [--pixel] [-m MODEL] [-o FILE] [INPUT...]\n"
     "  rd-threshold apply -t FILE [--fail-on-anomaly] [--force] [-m MODEL] [INPUT...]\n"
     "'rd-threshold fit --help' and 'rd-threshold apply --help' list the options.\n";
-
-// The model file named by -m: its id, and its metadata for --from-model. Missing, unreadable or
-// corrupt: exit 3, as in every tool.
-rd::ModelFileContents model_of(const std::string& path) { return rd::read_model_file(path); }
 
 std::vector<std::string> inputs_of(const cxxopts::ParseResult& args) {
   return args.count("inputs") ? args["inputs"].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -58,7 +51,7 @@ int fit(int argc, char** argv) {
     const bool pixel = args.count("pixel") > 0;
     const auto inputs = inputs_of(args);
     std::optional<rd::ModelFileContents> model;
-    if (args.count("model")) model = model_of(args["model"].as<std::string>());
+    if (args.count("model")) model = rd::read_model_file(args["model"].as<std::string>());
     const bool from_model = args.count("from-model") || (model && inputs.empty() && rd::cli::stdin_is_terminal());
     if (from_model && !model) throw rd::UsageError("--from-model needs -m MODEL");
     if (from_model && !inputs.empty()) throw rd::UsageError("--from-model reads no records; leave out the inputs");
@@ -121,7 +114,7 @@ int apply(int argc, char** argv) {
     o.threshold_source = args["threshold"].as<std::string>();
     o.threshold = rd::read_threshold_file(o.threshold_source);
     o.force = args.count("force") > 0;
-    if (args.count("model")) o.model_id = model_of(args["model"].as<std::string>()).digest;
+    if (args.count("model")) o.model_id = rd::read_model_file(args["model"].as<std::string>()).digest;
     rd::ThresholdApplier applier(o, [&](const std::string& m) { rd::cli::warn(c, m); });
     rd::cli::RecordWriter out;
     rd::cli::for_each_input(inputs_of(args), "give JSON-lines files of scored records, or pipe them on stdin",

@@ -267,8 +267,9 @@ void ThresholdApplier::decide(RecordFields& record, const std::string& where) {
     return;
   }
   if (!score->is_number()) {  // "0.5", null: a broken record, not an undecided one
-    record["error"] = fmt::format("{}: \"score\" is not a number", where);  // every field kept
-    if (warn_) warn_(record["error"].get<std::string>());
+    const std::string message = fmt::format("{}: \"score\" is not a number", where);
+    record["error"] = message;  // every field kept
+    if (warn_) warn_(message);
     ++counts_.errors;
     return;
   }

@@ -94,23 +94,28 @@ void sync_directory(const std::string& path) {
   if (rc != 0 && err != EINVAL && err != EROFS) fail(path, "renamed, but syncing its directory failed: ", err);
 }
 
+// Runs the writer on a stream over `fd` and reports the first write error against `path`.
+void write_stream(int fd, const std::string& path, const std::function<void(std::ostream&)>& write) {
+  FdStreamBuf buffer(fd);
+  std::ostream out(&buffer);
+  write(out);
+  out.flush();
+  if (buffer.error() != 0) fail(path, "", buffer.error());
+  if (!out) throw RuntimeFailure("cannot write '" + path + "': the writer left the stream in a failed state");
+}
+
 // Writes through an existing non-regular file (/dev/null, a FIFO, /dev/stdout on a pipe):
 // a temporary file renamed over it would replace the device node or the link itself.
 void write_through(const std::string& path, const std::function<void(std::ostream&)>& write) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) fail(path, "", errno);
-  FdStreamBuf buffer(fd);
-  std::ostream out(&buffer);
   try {
-    write(out);
+    write_stream(fd, path, write);
   } catch (...) {
     ::close(fd);
     throw;
   }
-  out.flush();
-  const int err = buffer.error();
-  if (::close(fd) != 0 && err == 0) fail(path, "", errno);
-  if (err != 0) fail(path, "", err);
+  if (::close(fd) != 0) fail(path, "", errno);
 }
 
 }  // namespace
@@ -119,7 +124,8 @@ void write_through(const std::string& path, const std::function<void(std::ostrea
 void write_file_atomically(const std::string& given_path, const std::function<void(std::ostream&)>& write) {
   std::string path = given_path;
   struct stat target {};
-  if (::stat(given_path.c_str(), &target) == 0) {  // follows symlinks
+  const bool exists = ::stat(given_path.c_str(), &target) == 0;  // follows symlinks
+  if (exists) {
     if (S_ISDIR(target.st_mode)) detail::fail(given_path, "", EISDIR);
     if (!S_ISREG(target.st_mode)) return detail::write_through(given_path, write);
     // A symlink to a regular file: replace the file it points to, and keep the link.
@@ -141,17 +147,8 @@ void write_file_atomically(const std::string& given_path, const std::function<vo
     }
   } cleanup{fd, temp_path};
 
-  struct stat old_file;
-  if (::stat(path.c_str(), &old_file) == 0) ::fchmod(fd, old_file.st_mode & 07777);
-
-  {
-    detail::FdStreamBuf buffer(fd);
-    std::ostream out(&buffer);
-    write(out);
-    out.flush();
-    if (buffer.error() != 0) detail::fail(path, "", buffer.error());
-    if (!out) throw RuntimeFailure("cannot write '" + path + "': the writer left the stream in a failed state");
-  }
+  if (exists) ::fchmod(fd, target.st_mode & 07777);
+  detail::write_stream(fd, path, write);
   if (::fsync(fd) != 0) detail::fail(path, "", errno);
   int rc = ::close(fd);
   fd = -1;

@@ -55,7 +55,8 @@ std::pair<int64_t, int64_t> sniff_tiff(const unsigned char* d, size_t n) {
 // libjpeg decodes a truncated JPEG without an error (grey where the data stopped) and libpng
 // prints its own message on stderr before OpenCV gives up, so truncation is checked here:
 // a JPEG needs an end-of-image marker after its last start-of-scan (markers cannot occur inside
-// entropy-coded data), a PNG its IEND chunk at the end (a little trailing junk is tolerated).
+// entropy-coded data, so the first of the two met from the end decides), a PNG its IEND chunk at
+// the end (a little trailing junk is tolerated).
 const char* truncation_of(const unsigned char* d, size_t n) {
   if (n >= 8 && std::memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0) {
     const size_t from = n > 64 ? n - 64 : 0;
@@ -64,11 +65,11 @@ const char* truncation_of(const unsigned char* d, size_t n) {
     return "truncated PNG (no IEND chunk)";
   }
   if (n >= 4 && d[0] == 0xFF && d[1] == 0xD8) {
-    size_t last_scan = 0;
-    for (size_t i = 2; i + 1 < n; ++i)
-      if (d[i] == 0xFF && d[i + 1] == 0xDA) last_scan = i;
-    for (size_t i = last_scan + 2; last_scan > 0 && i + 1 < n; ++i)
-      if (d[i] == 0xFF && d[i + 1] == 0xD9) return nullptr;
+    for (size_t i = n - 1; i > 2; --i) {
+      if (d[i - 1] != 0xFF) continue;
+      if (d[i] == 0xD9) return nullptr;
+      if (d[i] == 0xDA) break;
+    }
     return "truncated JPEG (no end-of-image marker)";
   }
   return nullptr;

@@ -32,7 +32,7 @@ class ConvBn {
          const ConvSpec& spec);
   torch::Tensor operator()(const torch::Tensor& x);
   // Replaces conv+bn by one convolution using the BatchNorm running statistics (inference only);
-  // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see Layout).
+  // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see to_blocked).
   void fold(bool pack_for_cpu = false);
   bool folded() const { return fused_.weight.defined(); }
   bool packed() const { return fused_.packed.defined(); }
