@@ -3,12 +3,13 @@
 
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/option_groups.h"
 #include "cli/progress.h"
 #include "cli/streams.h"
-#include "core/curve_plot.h"
-#include "core/errors.h"
-#include "core/eval_report.h"
-#include "core/evaluate.h"
+#include "draw/curve_plot.h"
+#include "errors.h"
+#include "eval/eval_report.h"
+#include "eval/evaluate.h"
 
 int main(int argc, char** argv) {
   const rd::EvalOptions d;
@@ -19,7 +20,6 @@ int main(int argc, char** argv) {
       "AUPRO. Records with an \"error\" or without a label are counted, not scored. Exit status: 0 done,\n"
       "2 bad option or data that cannot be evaluated (a single class), 3 output error, 4 done but some\n"
       "records were skipped for an error.");
-  options.positional_help("[RECORDS.jsonl... | -]");
   options.add_options()
       ("f,format", "Output: json (one object), table, csv or markdown", cxxopts::value<std::string>()->default_value("json"))
       ("by", "Also give the metrics per group; 'defect': each defect's records against all normal ones",
@@ -30,10 +30,9 @@ int main(int argc, char** argv) {
        cxxopts::value<double>()->default_value(fmt::format("{}", d.fpr_limit)))
       ("pro-mode", "AUPRO as the MVTec AD evaluation computes it (mvtec) or as the RD4AD paper's code (rd4ad)",
        cxxopts::value<std::string>()->default_value(rd::pro_mode_name(d.pro_mode)))
-      ("no-pixel", "Image metrics only, even when the records have maps and masks")
-      ("inputs", "JSON-lines files ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
+      ("no-pixel", "Image metrics only, even when the records have maps and masks");
+  rd::cli::add_record_input_options(options);
   rd::cli::add_common_options(options, false);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-eval", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     rd::cli::ignore_sigpipe();
@@ -49,8 +48,7 @@ int main(int argc, char** argv) {
       if (by != "defect") throw rd::UsageError(fmt::format("--by '{}': only 'defect' is supported", by));
       o.by_defect = true;
     }
-    std::vector<std::string> inputs;
-    if (args.count("inputs")) inputs = args["inputs"].as<std::vector<std::string>>();
+    const std::vector<std::string> inputs = rd::cli::record_input_options(args);
 
     rd::cli::Progress bar(c.show_progress(), "maps");
     rd::EvalCallbacks cb;

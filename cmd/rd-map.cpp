@@ -7,14 +7,15 @@
 
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/option_groups.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "cli/streams.h"
-#include "core/errors.h"
-#include "core/map_tool.h"
-#include "core/model_maps.h"
+#include "draw/map_tool.h"
+#include "errors.h"
 #include "io/model_file.h"
+#include "score/model_maps.h"
 
 namespace {
 
@@ -33,7 +34,7 @@ rd::ScaleRequest scale_request(const cxxopts::ParseResult& args, const rd::Model
   if (args.count("threshold")) r.threshold_file = args["threshold"].as<std::string>();
   if (model) {
     r.model_meta = &model->meta;
-    r.model_name = args["model"].as<std::string>();
+    r.model_name = *rd::cli::model_option(args);
     r.model_id = model->digest;
   }
   if (args.count("range")) r.range = args["range"].as<std::string>();
@@ -49,11 +50,10 @@ rd::ScaleRequest scale_request(const cxxopts::ParseResult& args, const rd::Model
 int main(int argc, char** argv) {
   const rd::MapToolOptions d;
   cxxopts::Options options("rd-map", kDescription);
-  options.positional_help("[RECORDS.jsonl... | -]");
+  options.add_options()("o,out", "Directory for the overlays (created if missing)", cxxopts::value<std::string>());
+  rd::cli::add_model_option(options, "Model file (.rdm): computes maps for records without \"map\"; its validation "
+                                     "pixel statistics set the colour scale");
   options.add_options()
-      ("o,out", "Directory for the overlays (created if missing)", cxxopts::value<std::string>())
-      ("m,model", "Model file (.rdm): computes maps for records without \"map\"; its validation pixel "
-                  "statistics set the colour scale", cxxopts::value<std::string>())
       ("t,threshold", "Pixel threshold file (rd-threshold fit --pixel): the contour, and the colour scale",
        cxxopts::value<std::string>())
       ("range", "Colour scale LO,HI instead of the threshold's", cxxopts::value<std::string>())
@@ -66,12 +66,10 @@ int main(int argc, char** argv) {
       ("panel", "Original | overlay | ground-truth mask, side by side")
       ("no-legend", "No band with the score and colour bar: the overlay has exactly the image's size")
       ("format", "png or jpg", cxxopts::value<std::string>()->default_value(d.format))
-      ("quality", "JPEG quality, 1-100", cxxopts::value<int>()->default_value(std::to_string(d.quality)))
-      ("max-pixels", "Refuse images larger than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
-      ("0,null", "Plain paths on the input are NUL-separated (find -print0)")
-      ("inputs", "JSON-lines files ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
+      ("quality", "JPEG quality, 1-100", cxxopts::value<int>()->default_value(std::to_string(d.quality)));
+  rd::cli::add_image_input_options(options, "[RECORDS.jsonl... | -]", "JSON-lines files ('-' or none: stdin)",
+                                   "Plain paths on the input are NUL-separated (find -print0)", d.max_pixels);
   rd::cli::add_common_options(options, true);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-map", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     const auto c = rd::cli::read_common("rd-map", args);
@@ -80,7 +78,8 @@ int main(int argc, char** argv) {
     if (args.count("out")) o.out_dir = args["out"].as<std::string>();
     o.format = args["format"].as<std::string>();
     o.quality = args["quality"].as<int>();
-    o.max_pixels = args["max-pixels"].as<int64_t>();
+    const rd::cli::ImageInputs in = rd::cli::image_input_options(args);
+    o.max_pixels = in.max_pixels;
     o.overlay.colormap = rd::parse_colormap(args["colormap"].as<std::string>());
     o.overlay.alpha = args["alpha"].as<double>();
     o.overlay.contour_width = args["contour-width"].as<int>();
@@ -90,8 +89,8 @@ int main(int argc, char** argv) {
 
     std::string model_path;
     std::optional<rd::ModelFileContents> model;
-    if (args.count("model")) {
-      model_path = args["model"].as<std::string>();
+    if (auto path = rd::cli::model_option(args)) {
+      model_path = *path;
       model = rd::read_model_file(model_path);
       model->tensors = {};  // only the metadata is needed here; the map computer loads its own
     }
@@ -125,11 +124,9 @@ int main(int argc, char** argv) {
     cb.should_stop = [&] { return stop.load() != 0; };
 
     rd::MapTool tool(o, cb);
-    const std::vector<std::string> inputs =
-        args.count("inputs") ? args["inputs"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    rd::cli::for_each_input(inputs, "pipe records from rd-score on stdin, or give JSON-lines files",
-                            [&](std::istream& in, const std::string& name) {
-                              return tool.read(in, name, args.count("null") > 0);
+    rd::cli::for_each_input(in.inputs, "pipe records from rd-score on stdin, or give JSON-lines files",
+                            [&](std::istream& stream, const std::string& name) {
+                              return tool.read(stream, name, in.nul);
                             });
     out.flush();
     bar.finish();

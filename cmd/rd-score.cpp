@@ -8,19 +8,19 @@
 
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/option_groups.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
-#include "core/errors.h"
-#include "core/runtime.h"
-#include "core/score.h"
+#include "errors.h"
+#include "score/runtime.h"
+#include "score/score.h"
 
 int main(int argc, char** argv) {
   rd::ScoreOptions d;
   cxxopts::Options options("rd-score", "Score images with an rd model: one JSON line per image on stdout.");
-  options.positional_help("[IMAGE... | DIR | -]");
+  rd::cli::add_model_option(options, "Model file (.rdm) from rd-train");
   options.add_options()
-      ("m,model", "Model file (.rdm) from rd-train", cxxopts::value<std::string>())
       ("dataset", "Score the test images of an MVTec AD category, with label, defect and mask", cxxopts::value<std::string>())
       ("batch-size", "Images per forward pass", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
       ("maps", "Save each anomaly map in this directory and add `map` to the record", cxxopts::value<std::string>())
@@ -30,22 +30,21 @@ int main(int argc, char** argv) {
       ("shard", "Score only part K of N (K/N, 1-based) of the inputs", cxxopts::value<std::string>())
       ("resume", "Skip inputs whose path already has a record in FILE", cxxopts::value<std::string>())
       ("workers", "Threads decoding images while the network runs",
-       cxxopts::value<int>()->default_value(std::to_string(d.decode_threads)))
-      ("max-pixels", "Refuse images larger than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
-      ("0,null", "Paths on stdin are NUL-separated (find -print0)")
-      ("inputs", "Images, directories, or - for stdin", cxxopts::value<std::vector<std::string>>());
+       cxxopts::value<int>()->default_value(std::to_string(d.decode_threads)));
+  rd::cli::add_image_input_options(options, "[IMAGE... | DIR | -]", "Images, directories, or - for stdin",
+                                   "Paths on stdin are NUL-separated (find -print0)", d.max_pixels);
   rd::cli::add_common_options(options, true);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-score", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     auto c = rd::cli::read_common("rd-score", args);
     rd::set_threads(c.threads);
-    if (!args.count("model")) throw rd::UsageError("missing -m/--model MODEL.rdm");
+    const std::string model_path = rd::cli::required_model_option(args);
+    const rd::cli::ImageInputs in = rd::cli::image_input_options(args);
     rd::ScoreOptions o;
     o.batch_size = args["batch-size"].as<int>();
     o.map_format = args["map-format"].as<std::string>();
     o.decode_threads = std::max(1, args["workers"].as<int>());
-    o.max_pixels = args["max-pixels"].as<int64_t>();
+    o.max_pixels = in.max_pixels;
     o.device = rd::parse_device(c.device);
     if (args.count("shard")) o.shard = rd::parse_shard(args["shard"].as<std::string>());
     if (args.count("resume")) o.resume_file = args["resume"].as<std::string>();
@@ -56,21 +55,19 @@ int main(int argc, char** argv) {
       if (ec) throw rd::UsageError(fmt::format("cannot create --maps directory '{}': {}", o.maps_dir, ec.message()));
     }
 
-    rd::Model model = rd::load_model(args["model"].as<std::string>());
+    rd::Model model = rd::load_model(model_path);
     if (args.count("map-mode")) model.map.mode = rd::parse_map_mode(args["map-mode"].as<std::string>());
     if (args.count("reduce")) model.map.top_k = rd::parse_reduce(args["reduce"].as<std::string>());
     rd::prepare_for_scoring(model, o.device);
-    rd::cli::info(c, fmt::format("model {} ({}, {} px, id {})", args["model"].as<std::string>(),
+    rd::cli::info(c, fmt::format("model {} ({}, {} px, id {})", model_path,
                                  model.net->spec().name, model.image_size, model.id));
 
-    std::vector<std::string> inputs;
-    if (args.count("inputs")) inputs = args["inputs"].as<std::vector<std::string>>();
-    if (!args.count("dataset") && inputs.empty() && isatty(STDIN_FILENO))
+    if (!args.count("dataset") && in.inputs.empty() && isatty(STDIN_FILENO))
       throw rd::UsageError("no inputs (give images, a directory, --dataset DIR, or a list on stdin)");
     std::ios::sync_with_stdio(false);
     // With --dataset and no other inputs, stdin is not read: under cron or CI it may be an open pipe.
     const bool stdin_implicit = !args.count("dataset") && !isatty(STDIN_FILENO);
-    rd::InputSource source(inputs, args.count("null") > 0, std::cin, !stdin_implicit);
+    rd::InputSource source(in.inputs, in.nul, std::cin, !stdin_implicit);
     if (args.count("dataset")) source.add_dataset(args["dataset"].as<std::string>());
 
     rd::cli::RecordWriter out;

@@ -6,10 +6,11 @@
 #include "cli/blas_threads.h"
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/option_groups.h"
 #include "cli/output.h"
 #include "cli/streams.h"
-#include "core/errors.h"
-#include "core/threshold_tool.h"
+#include "errors.h"
+#include "eval/threshold_tool.h"
 #include "io/model_file.h"
 
 namespace {
@@ -21,27 +22,22 @@ constexpr const char* kUsage =
     "  rd-threshold apply -t FILE [--fail-on-anomaly] [--force] [-m MODEL] [INPUT...]\n"
     "'rd-threshold fit --help' and 'rd-threshold apply --help' list the options.\n";
 
-std::vector<std::string> inputs_of(const cxxopts::ParseResult& args) {
-  return args.count("inputs") ? args["inputs"].as<std::vector<std::string>>() : std::vector<std::string>{};
-}
-
 int fit(int argc, char** argv) {
   cxxopts::Options options("rd-threshold fit",
                            "Fit a threshold on score records (JSON lines) or on a model's validation statistics, and\n"
                            "write the threshold file. percentile, sigma and fpr use the normal records (label 0 or\n"
                            "none); f1 needs labelled records. With --pixel, the pixels of the records' maps.");
-  options.positional_help("[RECORDS.jsonl... | -]");
   options.add_options()
       ("method", "percentile:P (0-100), sigma:K (mean + K std), fpr:F (flag at most F of the normal "
                  "scores) or f1 (best F1 on labelled scores)", cxxopts::value<std::string>())
-      ("pixel", "Fit a threshold for anomaly-map pixels on the records' \"map\" (and \"mask\" for f1)")
-      ("m,model", "The model the scores come from; the threshold file names it", cxxopts::value<std::string>())
+      ("pixel", "Fit a threshold for anomaly-map pixels on the records' \"map\" (and \"mask\" for f1)");
+  rd::cli::add_model_option(options, "The model the scores come from; the threshold file names it");
+  options.add_options()
       ("from-model", "Fit on the validation statistics stored in -m MODEL (rd-train --val); the default "
                      "with -m and nothing on stdin")
-      ("o,output", "Threshold file to write (default: stdout)", cxxopts::value<std::string>())
-      ("inputs", "JSON-lines files ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
+      ("o,output", "Threshold file to write (default: stdout)", cxxopts::value<std::string>());
+  rd::cli::add_record_input_options(options);
   rd::cli::add_common_options(options, false);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-threshold", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     rd::cli::ignore_sigpipe();
@@ -49,9 +45,10 @@ int fit(int argc, char** argv) {
     if (!args.count("method")) throw rd::UsageError("fit: missing --method (percentile:P, sigma:K, fpr:F or f1)");
     const rd::ThresholdMethod method = rd::parse_threshold_method(args["method"].as<std::string>());
     const bool pixel = args.count("pixel") > 0;
-    const auto inputs = inputs_of(args);
+    const auto inputs = rd::cli::record_input_options(args);
+    const auto model_path = rd::cli::model_option(args);
     std::optional<rd::ModelFileContents> model;
-    if (args.count("model")) model = rd::read_model_file(args["model"].as<std::string>());
+    if (model_path) model = rd::read_model_file(*model_path);
     const bool from_model = args.count("from-model") || (model && inputs.empty() && rd::cli::stdin_is_terminal());
     if (from_model && !model) throw rd::UsageError("--from-model needs -m MODEL");
     if (from_model && !inputs.empty()) throw rd::UsageError("--from-model reads no records; leave out the inputs");
@@ -59,7 +56,7 @@ int fit(int argc, char** argv) {
     rd::ThresholdFit result;
     int status = rd::kExitOk;
     if (from_model) {
-      result = rd::fit_from_validation(model->meta, method, pixel, model->digest, args["model"].as<std::string>());
+      result = rd::fit_from_validation(model->meta, method, pixel, model->digest, *model_path);
     } else {
       rd::FitOptions o;
       o.method = method;
@@ -95,15 +92,13 @@ int apply(int argc, char** argv) {
                            "pass all other fields and records through unchanged. Exit status: 0, 1 with\n"
                            "--fail-on-anomaly when a record is anomalous, 2 threshold of another model, 4 some\n"
                            "records carry an \"error\".");
-  options.positional_help("[RECORDS.jsonl... | -]");
   options.add_options()
       ("t,threshold", "Threshold file written by 'rd-threshold fit'", cxxopts::value<std::string>())
       ("fail-on-anomaly", "Exit 1 when any record is anomalous (after writing all records): a CI gate")
-      ("force", "Apply the threshold even to scores of another model than it was fitted for")
-      ("m,model", "The model the scores come from, checked against the threshold file", cxxopts::value<std::string>())
-      ("inputs", "JSON-lines files ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
+      ("force", "Apply the threshold even to scores of another model than it was fitted for");
+  rd::cli::add_model_option(options, "The model the scores come from, checked against the threshold file");
+  rd::cli::add_record_input_options(options);
   rd::cli::add_common_options(options, false);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-threshold", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     rd::cli::ignore_sigpipe();
@@ -114,10 +109,10 @@ int apply(int argc, char** argv) {
     o.threshold_source = args["threshold"].as<std::string>();
     o.threshold = rd::read_threshold_file(o.threshold_source);
     o.force = args.count("force") > 0;
-    if (args.count("model")) o.model_id = rd::read_model_file(args["model"].as<std::string>()).digest;
+    if (auto path = rd::cli::model_option(args)) o.model_id = rd::read_model_file(*path).digest;
     rd::ThresholdApplier applier(o, [&](const std::string& m) { rd::cli::warn(c, m); });
     rd::cli::RecordWriter out;
-    rd::cli::for_each_input(inputs_of(args), "give JSON-lines files of scored records, or pipe them on stdin",
+    rd::cli::for_each_input(rd::cli::record_input_options(args), "give JSON-lines files of scored records, or pipe them on stdin",
                             [&](std::istream& in, const std::string& name) {
                               applier.apply(
                                   in, name, [&](const rd::RecordFields& r) { out.write(r); }, [&] { out.flush(); });

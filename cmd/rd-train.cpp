@@ -10,13 +10,14 @@
 
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/option_groups.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
-#include "core/errors.h"
-#include "core/runtime.h"
-#include "core/train.h"
+#include "errors.h"
 #include "io/input_records.h"
 #include "io/mvtec.h"
+#include "score/runtime.h"
+#include "train/train.h"
 
 namespace {
 
@@ -53,7 +54,6 @@ std::vector<std::string> training_paths(const std::vector<std::string>& args, bo
 int main(int argc, char** argv) {
   rd::TrainOptions d;
   cxxopts::Options options("rd-train", "Train a reverse-distillation anomaly model from normal images.");
-  options.positional_help("[DIR | IMAGE... | -]");
   options.add_options()
       ("o,output", "Model file to write (.rdm)", cxxopts::value<std::string>())
       ("backbone", "Teacher: resnet18, resnet34, resnet50, wide_resnet50_2, wide_resnet101_2",
@@ -73,12 +73,10 @@ int main(int argc, char** argv) {
       ("cache-features", "Teacher features of the training set: auto, ram or off",
        cxxopts::value<std::string>()->default_value(d.cache_features))
       ("import-reference", "Build the model from a checkpoint of the paper's code instead of training",
-       cxxopts::value<std::string>())
-      ("max-pixels", "Refuse images larger than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
-      ("0,null", "Paths on stdin are NUL-separated")
-      ("inputs", "Images or directories", cxxopts::value<std::vector<std::string>>());
+       cxxopts::value<std::string>());
+  rd::cli::add_image_input_options(options, "[DIR | IMAGE... | -]", "Images or directories",
+                                   "Paths on stdin are NUL-separated", d.max_pixels);
   rd::cli::add_common_options(options, true);
-  options.parse_positional({"inputs"});
 
   return rd::cli::run_tool("rd-train", options, argc, argv, [&](const cxxopts::ParseResult& args) {
     auto c = rd::cli::read_common("rd-train", args);
@@ -95,7 +93,8 @@ int main(int argc, char** argv) {
     o.seed = args["seed"].as<uint64_t>();
     o.cache_features = args["cache-features"].as<std::string>();
     o.checkpoint_every = args["checkpoint-every"].as<int>();
-    o.max_pixels = args["max-pixels"].as<int64_t>();
+    const rd::cli::ImageInputs in = rd::cli::image_input_options(args);
+    o.max_pixels = in.max_pixels;
     if (args.count("checkpoint")) o.checkpoint = args["checkpoint"].as<std::string>();
     if (args.count("resume")) o.resume = args["resume"].as<std::string>();
     if (args.count("import-reference")) o.import_reference = args["import-reference"].as<std::string>();
@@ -108,10 +107,8 @@ int main(int argc, char** argv) {
       o.val_images = rd::training_images(val);
     }
     o.device = rd::parse_device(c.device);
-    std::vector<std::string> inputs;
-    if (args.count("inputs")) inputs = args["inputs"].as<std::vector<std::string>>();
     std::vector<std::string> paths;
-    if (o.import_reference.empty()) paths = training_paths(inputs, args.count("null") > 0, c);
+    if (o.import_reference.empty()) paths = training_paths(in.inputs, in.nul, c);
 
     std::ofstream log_file;
     std::ostream* log = nullptr;

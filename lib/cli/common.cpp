@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <opencv2/core/utils/logger.hpp>
 
+#include "cli/blas_threads.h"
 #include "cli/exit_status.h"
 #include "cli/output.h"
-#include "core/errors.h"
-#include "cli/blas_threads.h"
+#include "errors.h"
 
 namespace rd::cli {
 

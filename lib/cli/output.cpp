@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/input_records.h"
 
 namespace rd::cli {

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/output.h"
-#include "core/errors.h"
+#include "errors.h"
 
 namespace rd::cli {
 

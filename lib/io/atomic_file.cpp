@@ -10,7 +10,7 @@
 #include <random>
 #include <streambuf>
 
-#include "core/errors.h"
+#include "errors.h"
 
 namespace rd {
 namespace detail {

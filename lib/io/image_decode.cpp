@@ -12,7 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/errors.h"
+#include "errors.h"
 
 namespace rd {
 namespace {

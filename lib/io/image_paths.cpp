@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "core/errors.h"
+#include "errors.h"
 
 namespace fs = std::filesystem;
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/atomic_file.h"
 
 namespace rd {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/torch_checkpoint.h"
+#include "pth/torch_checkpoint.h"
 
 namespace rd {
 

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/image_paths.h"
 
 namespace fs = std::filesystem;

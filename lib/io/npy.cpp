@@ -6,7 +6,7 @@
 #include <fstream>
 #include <limits>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/atomic_file.h"
 
 namespace rd {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/input_records.h"
 
 namespace rd {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "core/errors.h"
+#include "errors.h"
 
 namespace rd {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "io/torch_checkpoint.h"
+#include "pth/torch_checkpoint.h"
 #include "rd_torch.h"
 
 namespace rd {

@@ -11,7 +11,7 @@
 # into build-fuzz/, starting from the inputs saved in tests/fuzz/inputs/TARGET/ (the seeds and
 # every earlier finding). A crash stops that target and the script exits 1 after the others
 # ran; the crashing input is in build-fuzz/findings/. Fix the bug, then copy the input into
-# tests/fuzz/inputs/TARGET/: tests/unit/fuzz_inputs_test.cpp replays it on every test run.
+# tests/fuzz/inputs/TARGET/: tests/fuzz/fuzz_inputs_test.cpp replays it on every test run.
 # Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --fuzz installs them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +25,7 @@ command -v clang++ > /dev/null || { echo "fuzz: clang++ not found (scripts/insta
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ilib -Itests)
 sources=(tests/fuzz/targets.cpp lib/io/input_records.cpp lib/io/model_file.cpp lib/io/atomic_file.cpp
-         lib/io/torch_checkpoint.cpp lib/io/pickle_reader.cpp lib/io/zip_archive.cpp)
+         lib/pth/torch_checkpoint.cpp lib/pth/pickle_reader.cpp lib/pth/zip_archive.cpp)
 declare -A max_len=([torch_checkpoint]=16384 [model_file]=4096 [input_records]=4096)
 
 failed=()

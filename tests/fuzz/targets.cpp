@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.h"
+#include "errors.h"
 #include "io/input_records.h"
 #include "io/model_file.h"
-#include "io/torch_checkpoint.h"
+#include "pth/torch_checkpoint.h"
 
 namespace rd::fuzz {
 

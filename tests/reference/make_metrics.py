@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes the expected values of rd's metrics and thresholds, computed by scikit-learn, numpy
-and independent implementations of the AUPRO definitions, for tests/unit/*metrics_test.cpp and
+and independent implementations of the AUPRO definitions, for tests/unit/eval/*metrics_test.cpp and
 threshold_test.cpp.
 
 Usage: /usr/bin/python3 tests/reference/make_metrics.py OUT_DIR

@@ -1,0 +1,50 @@
+// Creating, saving and loading rd models: the network plus everything scoring needs.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/model_file.h"
+#include "model/rd_model.h"
+#include "score/anomaly_map.h"
+#include "score/preprocess.h"
+
+namespace rd {
+
+struct Model {
+  RdModel net{nullptr};
+  int image_size = 256;
+  Normalization norm;
+  MapSettings map;
+  nlohmann::json meta;  // everything else the file records (training summary, validation stats, ...)
+  std::string id;       // content digest of the file it was loaded from or saved to
+};
+
+using Warn = std::function<void(const std::string&)>;
+
+// A new model with random weights (seeded by torch::manual_seed before the call).
+Model create_model(const std::string& backbone, int image_size);
+
+// Writes the model atomically (plus `extra` tensors, e.g. optimiser state in checkpoints) and
+// records the new id. `kind` is "rd-model" or "rd-checkpoint".
+std::string save_model(const std::string& path, Model& model, const std::string& kind = "rd-model",
+                       const std::vector<TensorView>& extra = {}, const nlohmann::json& extra_meta = {});
+
+// Loads a model or checkpoint file; throws FormatError naming the file and the cause.
+// `contents` (optional) receives the raw container, for checkpoint state.
+Model load_model(const std::string& path, ModelFileContents* contents = nullptr);
+
+// Loads teacher weights from PATH, "auto" ($TORCH_HOME/hub/checkpoints) or "none" (random;
+// warns). Returns what was used, for the model's metadata.
+std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn);
+
+// Where torchvision keeps downloaded weights: $TORCH_HOME/hub/checkpoints, TORCH_HOME defaulting
+// to $XDG_CACHE_HOME/torch, then ~/.cache/torch.
+std::string torch_hub_checkpoint_dir();
+
+// Loads OCBE and decoder weights from a checkpoint of the paper's code ({'bn':..., 'decoder':...}).
+void import_reference_checkpoint(Model& model, const std::string& path);
+
+}  // namespace rd

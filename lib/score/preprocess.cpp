@@ -1,0 +1,42 @@
+#include "score/preprocess.h"
+
+#include "io/pil_resize.h"
+
+namespace rd {
+namespace {
+
+// The 8-bit path runs on the decode threads while the network runs: plain loops, no ATen
+// operators, because every new thread that enters an ATen parallel region starts its own OpenMP
+// team, which then fights the network's threads for the cores (measured: a quarter of the
+// samples of rd-score at batch 1 were OpenMP threads spinning).
+torch::Tensor normalise_rgb8(const cv::Mat& rgb8, int size, const Normalization& norm) {
+  const cv::Mat m = rgb8.rows != size || rgb8.cols != size ? pil_resize_bilinear(rgb8, size, size) : rgb8;
+  torch::Tensor x = torch::empty({3, size, size}, torch::kFloat32);
+  float* out = x.data_ptr<float>();
+  const size_t plane = size_t(size) * size;
+  for (int y = 0; y < size; ++y) {
+    const uint8_t* row = m.ptr<uint8_t>(y);
+    for (int x0 = 0; x0 < size; ++x0)  // ToTensor then Normalize, in float
+      for (int c = 0; c < 3; ++c)
+        out[c * plane + size_t(y) * size + x0] = (float(row[3 * x0 + c]) / 255.0f - norm.mean[c]) / norm.std[c];
+  }
+  return x;
+}
+
+}  // namespace
+
+torch::Tensor to_model_input(const DecodedImage& image, int size, const Normalization& norm) {
+  if (!image.rgb8.empty()) return normalise_rgb8(image.rgb8, size, norm);
+  const cv::Mat& m = image.rgb;
+  auto hwc = torch::from_blob(const_cast<float*>(m.ptr<float>()), {m.rows, m.cols, 3},
+                              {int64_t(m.step1()), 3, 1}, torch::kFloat32);
+  auto x = hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
+  if (m.rows != size || m.cols != size) {
+    x = at::_upsample_bilinear2d_aa(x, {size, size}, /*align_corners=*/false);
+  }
+  auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}).view({3, 1, 1});
+  auto std = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}).view({3, 1, 1});
+  return ((x[0] - mean) / std).contiguous();
+}
+
+}  // namespace rd

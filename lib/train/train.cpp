@@ -1,0 +1,263 @@
+#include "train/train.h"
+
+#include <sys/sysinfo.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "errors.h"
+#include "eval/score_stats.h"
+#include "model/state_dict.h"
+#include "score/image_batch.h"
+#include "score/inference.h"
+#include "train/adam.h"
+
+namespace rd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+int64_t available_ram_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kb = 0;
+  std::string unit;
+  while (meminfo >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  struct sysinfo info {};
+  return sysinfo(&info) == 0 ? int64_t(info.freeram) * info.mem_unit : 0;
+}
+
+// Teacher features of the training set: computed once when they fit in RAM (the teacher is
+// frozen and there is no augmentation), else recomputed for every batch.
+class TeacherFeatures {
+ public:
+  TeacherFeatures(Model& model, const torch::Tensor& inputs, const std::string& mode, int batch, const Warn& warn)
+      : model_(model), inputs_(inputs) {
+    const auto& spec = model.net->spec();
+    int64_t per_image = 0;
+    for (int k = 1; k <= 3; ++k) {
+      const int64_t side = model.image_size >> (k + 1);
+      per_image += int64_t(spec.channels(k)) * side * side * 4;
+    }
+    const int64_t need = per_image * inputs.size(0);
+    if (mode == "ram") cached_ = true;
+    else if (mode == "off") cached_ = false;
+    else if (mode == "auto") cached_ = need <= available_ram_bytes() / 2;
+    else throw UsageError(fmt::format("bad --cache-features '{}' (choose auto, ram or off)", mode));
+    if (mode == "auto" && !cached_)
+      warn(fmt::format("teacher features need {:.1f} GiB, over half the free RAM: recomputing them every epoch",
+                       double(need) / (1 << 30)));
+    if (!cached_) return;
+    std::array<std::vector<torch::Tensor>, 3> parts;
+    for (int64_t i = 0; i < inputs.size(0); i += batch) {
+      Features f = compute(inputs.slice(0, i, std::min<int64_t>(i + batch, inputs.size(0))));
+      for (int k = 0; k < 3; ++k) parts[k].push_back(f[k]);
+    }
+    for (int k = 0; k < 3; ++k) all_[k] = torch::cat(parts[k]);
+  }
+
+  Features batch(torch::Tensor index) {
+    index = index.to(inputs_.device());
+    if (!cached_) return compute(inputs_.index_select(0, index));
+    return {all_[0].index_select(0, index), all_[1].index_select(0, index), all_[2].index_select(0, index)};
+  }
+
+ private:
+  Features compute(const torch::Tensor& x) {
+    torch::NoGradGuard no_grad;
+    return model_.net->teacher->forward(x);
+  }
+  Model& model_;
+  torch::Tensor inputs_;
+  bool cached_ = false;
+  Features all_;
+};
+
+// Where a run stands; stored in checkpoints so that --resume continues exactly.
+struct Position {
+  int epoch = 0;  // completed epochs
+  int64_t step = 0;  // completed steps in the current epoch
+  double loss_sum = 0, epoch_seconds = 0, total_seconds = 0;
+};
+
+std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int epoch) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + uint64_t(epoch) + 1);
+  // Fisher-Yates written out: std::shuffle's algorithm is not specified across libraries.
+  for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng() % uint64_t(i + 1)]);
+  return order;
+}
+
+nlohmann::json options_meta(const TrainOptions& o) {
+  return {{"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"betas", {o.beta1, o.beta2}},
+          {"seed", o.seed}};
+}
+
+void save_checkpoint(const std::string& path, Model& model, const Adam& adam, const Position& pos,
+                     const TrainOptions& o, const std::string& data_digest) {
+  std::vector<torch::Tensor> keep;
+  std::vector<TensorView> views;
+  for (auto& [name, t] : adam.state()) {
+    keep.push_back(t.detach().to(torch::kCPU).contiguous());
+    views.push_back({"adam." + name, DType::Float32, t.sizes().vec(), keep.back().data_ptr(), size_t(t.nbytes())});
+  }
+  nlohmann::json state = {{"epoch", pos.epoch}, {"step", pos.step}, {"loss_sum", pos.loss_sum},
+                          {"epoch_seconds", pos.epoch_seconds}, {"total_seconds", pos.total_seconds},
+                          {"adam_steps", adam.steps()}, {"options", options_meta(o)},
+                          {"data_digest", data_digest}};
+  save_model(path, model, "rd-checkpoint", views, state);
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> trainable_named(Model& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& p : model.net->bn->named_parameters(true)) out.emplace_back("bn." + p.key(), p.value());
+  for (auto& p : model.net->decoder->named_parameters(true)) out.emplace_back("decoder." + p.key(), p.value());
+  return out;
+}
+
+nlohmann::json validation_stats(Model& model, const std::vector<std::string>& paths, const TrainOptions& o,
+                                const TrainCallbacks& cb, size_t& failed) {
+  LoadedImages val = load_images(paths, model.image_size, model.norm, o.max_pixels, at::get_num_threads());
+  for (const auto& e : val.errors) cb.warn(fmt::format("--val: {}", e));
+  failed += val.errors.size();
+  if (val.inputs.size(0) == 0) throw UsageError("--val: no readable validation images");
+  model.net->eval();
+  std::vector<double> scores, pixels;
+  const int64_t n = val.inputs.size(0), side = model.image_size;
+  // Every pixel of a few hundred maps is millions of values: a fixed stride keeps ~4M.
+  const int64_t stride = std::max<int64_t>(1, n * side * side / 4'000'000);
+  for (int64_t i = 0; i < n; i += o.batch_size) {
+    BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min(i + o.batch_size, n)).to(o.device));
+    scores.insert(scores.end(), out.scores.begin(), out.scores.end());
+    const float* p = out.maps.data_ptr<float>();
+    for (int64_t j = 0; j < out.maps.numel(); j += stride) pixels.push_back(p[j]);
+  }
+  nlohmann::json stats = score_statistics(scores);
+  stats["scores"] = scores;  // rd-threshold fits any method on these
+  stats["paths"] = nlohmann::json::array();
+  for (size_t i : val.kept) stats["paths"].push_back(paths[i]);
+  stats["pixel"] = score_statistics(pixels);
+  stats["pixel"]["sampled_every"] = stride;
+  return stats;
+}
+
+}  // namespace
+
+TrainResult train(const std::vector<std::string>& images, const TrainOptions& o, const TrainCallbacks& cb) {
+  if (o.output.empty()) throw UsageError("no output model path (-o)");
+  if (o.epochs < 0 || o.batch_size < 1) throw UsageError("--epochs must be >= 0 and --batch-size >= 1");
+  if (!(o.lr > 0)) throw UsageError("--lr must be positive");
+  TrainResult result;
+
+  ModelFileContents resumed;
+  Model model;
+  if (!o.resume.empty()) {
+    model = load_model(o.resume, &resumed);
+    if (resumed.meta.value("kind", "") != "rd-checkpoint")
+      throw UsageError(fmt::format("--resume '{}' is a model, not a training checkpoint", o.resume));
+  } else {
+    torch::manual_seed(o.seed);
+    model = create_model(o.backbone, o.image_size);
+    model.meta["teacher_weights"] = load_teacher_weights(model, o.weights, cb.warn);
+  }
+  model.net->to(o.device);
+  if (!o.import_reference.empty()) {
+    import_reference_checkpoint(model, o.import_reference);
+    model.net->eval();
+    model.meta["training"] = {{"imported_from", o.import_reference}};
+  }
+
+  auto progress = [&](size_t d, size_t n) { if (cb.on_progress) cb.on_progress(d, n, "decoding"); };
+  LoadedImages train_set = o.import_reference.empty()
+      ? load_images(images, model.image_size, model.norm, o.max_pixels, at::get_num_threads(), progress)
+      : LoadedImages{};
+  for (const auto& e : train_set.errors) cb.warn(e);
+  result.failed_images = train_set.errors.size();
+  result.images = train_set.kept.size();
+
+  if (o.import_reference.empty()) {
+    const int64_t n = train_set.inputs.size(0);
+    if (n == 0) throw UsageError("no readable training images");
+    const std::string data_digest = content_digest(
+        static_cast<const unsigned char*>(train_set.inputs.data_ptr()), size_t(train_set.inputs.nbytes()));
+    TrainOptions run = o;
+    Position pos;
+    Adam adam(trainable_named(model), AdamOptions{o.lr, o.beta1, o.beta2});
+    if (!o.resume.empty()) {
+      const auto& st = resumed.meta.at("checkpoint");
+      if (st.value("data_digest", "") != data_digest)
+        throw UsageError(fmt::format("--resume '{}': the training images differ from the checkpoint's", o.resume));
+      const auto& opts = st.at("options");
+      run.epochs = opts.at("epochs"), run.batch_size = opts.at("batch_size"), run.lr = opts.at("lr");
+      run.beta1 = opts.at("betas")[0], run.beta2 = opts.at("betas")[1], run.seed = opts.at("seed");
+      pos = {st.at("epoch"), st.at("step"), st.at("loss_sum"), st.at("epoch_seconds"), st.at("total_seconds")};
+      adam = Adam(trainable_named(model), AdamOptions{run.lr, run.beta1, run.beta2});
+      adam.restore(st.at("adam_steps").get<int64_t>(),
+                   [&](const std::string& name) { return to_torch(resumed.tensors.at("adam." + name)); });
+    }
+    const std::string ckpt = o.checkpoint.empty() ? o.output + ".ckpt" : o.checkpoint;
+    result.checkpoint_path = ckpt;
+
+    model.net->to(o.device);
+    model.net->set_training(true);
+    TeacherFeatures teacher(model, train_set.inputs.to(o.device), o.cache_features, run.batch_size, cb.warn);
+    const int64_t steps_per_epoch = (n + run.batch_size - 1) / run.batch_size;
+    for (; pos.epoch < run.epochs; ++pos.epoch, pos.step = 0, pos.loss_sum = 0, pos.epoch_seconds = 0) {
+      auto order = epoch_order(n, run.seed, pos.epoch);
+      for (; pos.step < steps_per_epoch; ++pos.step) {
+        if (cb.stop_signal && cb.stop_signal->load()) {
+          save_checkpoint(ckpt, model, adam, pos, run, data_digest);
+          result.interrupted_by = cb.stop_signal->load();
+          result.epochs_done = pos.epoch;
+          return result;
+        }
+        const auto t0 = Clock::now();
+        const int64_t begin = pos.step * run.batch_size, end = std::min<int64_t>(begin + run.batch_size, n);
+        auto index = torch::tensor(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
+        Features t = teacher.batch(index);
+        auto loss = distillation_loss(t, model.net->student(t));
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+          throw RuntimeFailure(fmt::format("the loss became {} at epoch {} step {} (learning rate {} too high?); "
+                                           "stopped, the last checkpoint is kept", value, pos.epoch + 1,
+                                           pos.step + 1, run.lr));
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        pos.loss_sum += value;
+        pos.epoch_seconds += seconds_since(t0);
+        if (cb.on_progress) cb.on_progress(pos.epoch * steps_per_epoch + pos.step + 1, run.epochs * steps_per_epoch, "training");
+      }
+      pos.total_seconds += pos.epoch_seconds;
+      result.final_loss = pos.loss_sum / double(steps_per_epoch);
+      if (cb.on_epoch) cb.on_epoch({pos.epoch + 1, result.final_loss, pos.epoch_seconds, double(n) / pos.epoch_seconds});
+      if (o.checkpoint_every > 0 && (pos.epoch + 1) % o.checkpoint_every == 0 && pos.epoch + 1 < run.epochs) {
+        Position next{pos.epoch + 1, 0, 0, 0, pos.total_seconds};
+        save_checkpoint(ckpt, model, adam, next, run, data_digest);
+      }
+    }
+    result.epochs_done = run.epochs;
+    model.meta["training"] = {{"images", n}, {"epochs", run.epochs}, {"final_loss", result.final_loss},
+                              {"seconds", pos.total_seconds}, {"data_digest", data_digest},
+                              {"options", options_meta(run)}};
+  }
+  model.net->set_training(false);
+  if (!o.val_images.empty()) model.meta["validation"] = validation_stats(model, o.val_images, o, cb, result.failed_images);
+  model.meta.erase("checkpoint");
+  result.model_id = save_model(o.output, model);
+  return result;
+}
+
+}  // namespace rd

@@ -1,0 +1,60 @@
+// rd-train's work: fit the bottleneck and decoder to restore the frozen teacher's features.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/image_decode.h"
+#include "score/model_store.h"
+
+namespace rd {
+
+struct TrainOptions {
+  std::string backbone = "wide_resnet50_2";
+  std::string weights = "auto";
+  int image_size = 256;
+  int epochs = 200;
+  int batch_size = 16;
+  double lr = 0.005, beta1 = 0.5, beta2 = 0.999;
+  uint64_t seed = 0;
+  std::string cache_features = "auto";  // auto | ram | off
+  std::string output;                   // the model file
+  std::string checkpoint;               // default: output + ".ckpt"
+  int checkpoint_every = 0;             // epochs between checkpoints; 0: only when interrupted
+  std::string resume;                   // checkpoint to continue from
+  std::vector<std::string> val_images;  // normal images for score statistics
+  std::string import_reference;         // reference-code checkpoint: import instead of training
+  int64_t max_pixels = kDefaultMaxPixels;
+  torch::Device device = torch::kCPU;
+};
+
+struct EpochLog {
+  int epoch = 0;  // 1-based
+  double loss = 0, seconds = 0, images_per_second = 0;
+};
+
+struct TrainCallbacks {
+  std::function<void(const EpochLog&)> on_epoch;
+  // Steps done and total over the whole run (for a progress bar); `what` names the phase.
+  std::function<void(int64_t done, int64_t total, const std::string& what)> on_progress;
+  Warn warn;
+  // Set by a signal handler: the current step finishes, a checkpoint is written, train returns.
+  const std::atomic<int>* stop_signal = nullptr;
+};
+
+struct TrainResult {
+  int interrupted_by = 0;  // the signal number when stopped early
+  int epochs_done = 0;
+  double final_loss = 0;
+  size_t images = 0, failed_images = 0;
+  std::string model_id, checkpoint_path;
+};
+
+// Trains (or imports) a model from normal images and writes it to options.output. Unreadable
+// images are skipped with a warning and counted. Throws UsageError/FormatError/RuntimeFailure.
+TrainResult train(const std::vector<std::string>& images, const TrainOptions& options,
+                  const TrainCallbacks& callbacks);
+
+}  // namespace rd

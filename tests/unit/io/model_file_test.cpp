@@ -1,0 +1,81 @@
+// The .rdm container: round trip, and clear refusals of truncated, corrupt, foreign and newer files.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "errors.h"
+#include "io/model_file.h"
+#include "support.h"
+
+namespace {
+
+std::vector<unsigned char> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string write_sample(const std::string& dir) {
+  static const float weights[6] = {1, 2, 3, 4, 5, 6};
+  static const int64_t steps[1] = {42};
+  const std::string path = dir + "/sample.rdm";
+  rd::write_model_file(path, {{"kind", "rd-model"}, {"backbone", "resnet18"}},
+                       {{"a.weight", rd::DType::Float32, {2, 3}, weights, sizeof weights},
+                        {"a.steps", rd::DType::Int64, {}, steps, sizeof steps}});
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("a model file round-trips metadata and tensors exactly") {
+  const auto path = write_sample(rd::test::scratch_dir("model-file-roundtrip"));
+  rd::ModelFileContents c = rd::read_model_file(path);
+  CHECK(c.meta["backbone"] == "resnet18");
+  REQUIRE(c.tensors.count("a.weight"));
+  CHECK(c.tensors["a.weight"].shape == std::vector<int64_t>{2, 3});
+  CHECK(c.tensors["a.weight"].to_float() == std::vector<float>{1, 2, 3, 4, 5, 6});
+  CHECK(c.tensors["a.steps"].to_float() == std::vector<float>{42});
+  CHECK(c.digest.size() == 16);
+}
+
+TEST_CASE("a model file truncated at any byte is refused with a one-line cause") {
+  const auto bytes = read_all(write_sample(rd::test::scratch_dir("model-file-truncated")));
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    CAPTURE(cut);
+    std::vector<unsigned char> torn(bytes.begin(), bytes.begin() + long(cut));
+    CHECK_THROWS_AS(rd::read_model_file_bytes(torn, "torn.rdm"), rd::FormatError);
+  }
+}
+
+TEST_CASE("any flipped byte is caught by the checksum or the header checks") {
+  const auto bytes = read_all(write_sample(rd::test::scratch_dir("model-file-flip")));
+  for (size_t at = 0; at < bytes.size(); at += 7) {
+    CAPTURE(at);
+    auto bad = bytes;
+    bad[at] ^= 0x5a;
+    CHECK_THROWS_AS(rd::read_model_file_bytes(bad, "flipped.rdm"), rd::FormatError);
+  }
+}
+
+TEST_CASE("a PNG renamed .rdm and a file from a newer format version are named as such") {
+  std::vector<unsigned char> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                    0,    0,   0,   1,   0,    0,    0,    1,   8, 2, 0, 0,  0};
+  CHECK_THROWS_WITH_AS(rd::read_model_file_bytes(png, "photo.rdm"),
+                       "'photo.rdm': not an rd model file (29 bytes, no rd model header)", rd::FormatError);
+
+  auto bytes = read_all(write_sample(rd::test::scratch_dir("model-file-version")));
+  bytes[8] = 2;  // format version 2, little-endian u32 after the magic
+  CHECK_THROWS_WITH_AS(rd::read_model_file_bytes(bytes, "new.rdm"),
+                       "'new.rdm': model format version 2 is newer than this rd reads (1); upgrade rd",
+                       rd::FormatError);
+}
+
+TEST_CASE("writing a model over an existing one replaces it whole") {
+  const auto dir = rd::test::scratch_dir("model-file-replace");
+  const auto path = write_sample(dir);
+  const float one = 7;
+  rd::write_model_file(path, {{"kind", "rd-model"}}, {{"b", rd::DType::Float32, {1}, &one, sizeof one}});
+  rd::ModelFileContents c = rd::read_model_file(path);
+  CHECK(c.tensors.size() == 1);
+  CHECK(c.tensors["b"].to_float() == std::vector<float>{7});
+}
