@@ -112,11 +112,11 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${RD_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The Debian 12 packages of the shared libraries the tools link (readelf -d: libtorch_cpu,
-# libc10, libfmt, libopencv_{core,imgproc,imgcodecs}), and OpenBLAS: without it libtorch falls
+# libc10, libfmt, libopencv_{core,imgproc,imgcodecs}, libcurl), and OpenBLAS: without it libtorch falls
 # back to the reference BLAS, several times slower.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libtorch1.13 (>= 1.13.1), libopencv-core406 (>= 4.6.0), \
 libopencv-imgproc406 (>= 4.6.0), libopencv-imgcodecs406 (>= 4.6.0), libfmt9 (>= 9.1.0), \
-libopenblas0-pthread, libstdc++6 (>= 12), libgcc-s1, libc6 (>= 2.34)")
+libopenblas0-pthread, libcurl4 (>= 7.88), libstdc++6 (>= 12), libgcc-s1, libc6 (>= 2.34)")
 # What the examples use: jq for tables, GNU parallel, Fashion-MNIST for examples/novelty.sh.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "jq, parallel, python3, dataset-fashion-mnist, bash-completion")
 include(CPack)

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "io/input_records.h"
 #include "io/mvtec.h"
+#include "io/weights_cache.h"
 #include "score/runtime.h"
 #include "train/train.h"
 
@@ -58,8 +59,9 @@ int main(int argc, char** argv) {
       ("o,output", "Model file to write (.rdm)", cxxopts::value<std::string>())
       ("backbone", "Teacher: resnet18, resnet34, resnet50, wide_resnet50_2, wide_resnet101_2",
        cxxopts::value<std::string>()->default_value(d.backbone))
-      ("weights", "Teacher weights: a torchvision .pth file, auto ($TORCH_HOME) or none (random)",
-       cxxopts::value<std::string>()->default_value(d.weights))
+      ("weights", "Teacher weights: a torchvision .pth file, a URL, auto ($TORCH_HOME, downloaded when absent) "
+                  "or none (random)", cxxopts::value<std::string>()->default_value(d.weights))
+      ("offline", "Never download weights: auto and URLs use the cache only (also RD_OFFLINE=1)")
       ("image-size", "Input side in pixels (multiple of 32)", cxxopts::value<int>()->default_value(std::to_string(d.image_size)))
       ("epochs", "Training epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)))
       ("batch-size", "Images per step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
@@ -86,6 +88,8 @@ int main(int argc, char** argv) {
     o.output = args["output"].as<std::string>();
     o.backbone = args["backbone"].as<std::string>();
     o.weights = args["weights"].as<std::string>();
+    o.offline = args.count("offline") > 0 || rd::offline_from_environment();
+    o.download = rd::download_options_from_environment();
     o.image_size = args["image-size"].as<int>();
     o.epochs = args["epochs"].as<int>();
     o.batch_size = args["batch-size"].as<int>();
@@ -125,6 +129,14 @@ int main(int argc, char** argv) {
     rd::TrainCallbacks cb;
     cb.warn = [&](const std::string& m) { bar.finish(); rd::cli::warn(c, m); };
     cb.on_progress = [&](int64_t done, int64_t total, const std::string& what) { bar.update(done, total, what); };
+    rd::cli::Progress download_bar(c.show_progress(), "bytes");
+    cb.note = [&](const std::string& m) {
+      if (!c.quiet) std::cerr << "rd-train: " << m << std::endl;
+    };
+    cb.on_download = [&](int64_t received, int64_t total) {
+      download_bar.update(received, total, "downloading");
+      if (total > 0 && received >= total) download_bar.finish();
+    };
     cb.on_epoch = [&](const rd::EpochLog& e) {
       bar.finish();
       nlohmann::json line = {{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},

@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-      libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev)
+      libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev libcurl4-openssl-dev)
 [[ " $* " == *" --test "* ]] && pkgs+=(python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
 [[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-14-dev)
 missing=()

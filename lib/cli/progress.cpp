@@ -1,5 +1,6 @@
 #include "cli/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -24,10 +25,15 @@ void Progress::update(int64_t done, int64_t total, const std::string& what) {
     eta = fmt::format("{:02}:{:02}:{:02}", left / 3600, left / 60 % 60, left % 60);
   }
   const int width = 24;
-  const int filled = total > 0 ? int(width * done / total) : 0;
-  std::fprintf(stderr, "\r%s [%s%s] %lld/%lld %s, %.2f %s/s, ETA %s\x1b[K", what.c_str(),
-               std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), (long long)done,
-               (long long)total, unit_.c_str(), rate, unit_.c_str(), eta.c_str());
+  const int filled = total > 0 ? int(width * std::min(done, total) / total) : 0;
+  // Byte counts read better in MB (downloads); everything else is counted as it is.
+  const bool bytes = unit_ == "bytes";
+  const std::string amounts =
+      bytes ? fmt::format("{:.1f}/{} MB, {:.1f} MB/s", double(done) / 1e6,
+                          total > 0 ? fmt::format("{:.1f}", double(total) / 1e6) : std::string("?"), rate / 1e6)
+            : fmt::format("{}/{} {}, {:.2f} {}/s", done, total, unit_, rate, unit_);
+  std::fprintf(stderr, "\r%s [%s%s] %s, ETA %s\x1b[K", what.c_str(), std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), amounts.c_str(), eta.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -1,4 +1,5 @@
 // A one-line progress bar on stderr: count, rate and ETA, redrawn at most ten times a second.
+// The unit "bytes" is shown in MB.
 #pragma once
 #include <chrono>
 #include <cstdint>

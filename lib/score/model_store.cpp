@@ -1,21 +1,15 @@
 #include "score/model_store.h"
 
-#include <sys/stat.h>
-
 #include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "errors.h"
+#include "io/weights_cache.h"
 #include "model/state_dict.h"
 
 namespace rd {
 namespace {
-
-bool file_exists(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 nlohmann::json settings_meta(const Model& m) {
   return {{"backbone", m.net->spec().name},
@@ -86,28 +80,22 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
   return m;
 }
 
-std::string torch_hub_checkpoint_dir() {
-  if (const char* th = std::getenv("TORCH_HOME"); th && *th) return std::string(th) + "/hub/checkpoints";
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/torch/hub/checkpoints";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/torch/hub/checkpoints";
-}
-
-std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn) {
+std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn,
+                                 const WeightsFetch& fetch) {
   const BackboneSpec& spec = model.net->spec();
   if (weights == "none") {
     warn(fmt::format("--weights none: the {} teacher has random weights, not ImageNet ones; "
                      "fine for tests and demos, not for real inspection", spec.name));
     return "none";
   }
-  std::string path = weights;
-  if (weights == "auto") {
-    path = torch_hub_checkpoint_dir() + "/" + spec.weights_file;
-    if (!file_exists(path))
-      throw UsageError(fmt::format("no ImageNet weights for {} at '{}'; download {} (sha256 starts with {}) "
-                                   "there, or pass --weights PATH", spec.name, path, spec.weights_url(),
-                                   spec.sha256_prefix()));
-  }
+  WeightsRequest request;
+  request.weights = weights;
+  request.file_name = spec.weights_file;
+  request.default_url = spec.weights_url();
+  request.offline = fetch.offline;
+  request.download = fetch.download;
+  request.note = fetch.note;
+  const std::string path = resolve_weights(request);
   TensorDict dict = read_torch_checkpoint(path);
   try {
     load_state(*model.net->teacher, dict, LoadRules{"", {"layer4.", "fc."}}, path);

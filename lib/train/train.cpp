@@ -170,7 +170,12 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   } else {
     torch::manual_seed(o.seed);
     model = create_model(o.backbone, o.image_size);
-    model.meta["teacher_weights"] = load_teacher_weights(model, o.weights, cb.warn);
+    WeightsFetch fetch;
+    fetch.offline = o.offline;
+    fetch.download = o.download;
+    fetch.download.progress = cb.on_download;
+    fetch.note = cb.note;
+    model.meta["teacher_weights"] = load_teacher_weights(model, o.weights, cb.warn, fetch);
   }
   model.net->to(o.device);
   if (!o.import_reference.empty()) {

@@ -28,6 +28,8 @@ struct TrainOptions {
   std::string import_reference;         // reference-code checkpoint: import instead of training
   int64_t max_pixels = kDefaultMaxPixels;
   torch::Device device = torch::kCPU;
+  bool offline = false;                 // --offline: weights come from the cache or a path only
+  DownloadOptions download;             // timeouts for --weights auto|URL
 };
 
 struct EpochLog {
@@ -40,6 +42,9 @@ struct TrainCallbacks {
   // Steps done and total over the whole run (for a progress bar); `what` names the phase.
   std::function<void(int64_t done, int64_t total, const std::string& what)> on_progress;
   Warn warn;
+  // One line before teacher weights are downloaded, then bytes received and total (-1: unknown).
+  std::function<void(const std::string&)> note;
+  std::function<void(int64_t received, int64_t total)> on_download;
   // Set by a signal handler: the current step finishes, a checkpoint is written, train returns.
   const std::atomic<int>* stop_signal = nullptr;
 };

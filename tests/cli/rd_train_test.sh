@@ -27,9 +27,9 @@ cp "$RD_FIXTURES/model/resnet18_legacy.pth" th/hub/checkpoints/resnet18-f37072fd
 TORCH_HOME=$PWD/th "${train[@]}" -q --weights auto --epochs 1 -o auto.rdm cat > /dev/null
 "${train[@]}" -q --weights "$RD_FIXTURES/model/resnet18_zip.pth" --epochs 1 -o path.rdm cat > /dev/null
 set +e
-msg=$(TORCH_HOME=$PWD/nowhere "${train[@]}" --weights auto --epochs 1 -o x.rdm cat 2>&1 >/dev/null); rc=$?
+msg=$(TORCH_HOME=$PWD/nowhere RD_OFFLINE=1 "${train[@]}" --weights auto --epochs 1 -o x.rdm cat 2>&1 >/dev/null); rc=$?
 set -e
-assert_eq "$rc" "2" "missing auto weights is a usage error"
+assert_eq "$rc" "2" "missing auto weights offline is a usage error"
 assert_contains "$msg" "https://download.pytorch.org/models/resnet18-f37072fd.pth" "message gives the URL"
 set +e
 msg=$("${train[@]}" --weights "$RD_FIXTURES/model/resnet50_zip.pth" --epochs 1 -o x.rdm cat 2>&1 >/dev/null); rc=$?
