@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torchvision
 from PIL import Image
+from scipy.stats import spearmanr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
@@ -28,6 +29,7 @@ p.add_argument("--out")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--backbones", default="resnet18,wide_resnet50_2")
 p.add_argument("--batches", default="1,8")
+p.add_argument("--precisions", default="fp32,bf16", help="rd-score --precision values to compare")
 p.add_argument("--rss-images", type=int, default=1000)
 p.add_argument("--reps", type=int, default=3)
 p.add_argument("--small-n", type=int, default=48, help="N for resnet18/34")
@@ -86,32 +88,63 @@ def scores(path):
     return [json.loads(line)["score"] for line in open(path)]
 
 
+def conv_peak(dtype, reps=3):
+    """The best GFLOP/s of a few large convolutions (3x3 and 1x1, batch 8) through oneDNN, the library
+    both sides' convolutions run in, on the same threads: the machine's attainable peak for that
+    precision (a plain GEMM through torch.mm would measure OpenBLAS instead, for fp32)."""
+    torch.set_num_threads(args.threads)
+    best = 0.0
+    for n, c, side, k in [(8, 256, 64, 3), (8, 512, 32, 3), (8, 1024, 16, 1), (8, 256, 64, 1)]:
+        x = torch.randn(n, c, side, side).to_mkldnn(dtype)
+        w = torch._C._nn.mkldnn_reorder_conv2d_weight(torch.randn(c, c, k, k).to_mkldnn(dtype), [k // 2] * 2,
+                                                      [1, 1], [1, 1], 1)
+        conv = lambda: torch.mkldnn_convolution(x, w, None, [k // 2] * 2, [1, 1], [1, 1], 1)
+        conv()
+        t = time.perf_counter()
+        for _ in range(reps):
+            conv()
+        best = max(best, 2 * n * c * c * side * side * k * k * reps / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+# The network's work per 256 px image (layers 1-3, OCBE, decoder), counted from its convolutions.
+GFLOP_PER_IMAGE = {"wide_resnet50_2": 60.9}
+
 images = make_images()
 report = {"threads": args.threads, "image_side": 512, "model_side": 256, "cpu": os.cpu_count(),
-          "torch": torch.__version__, "results": []}
+          "torch": torch.__version__, "results": [],
+          "conv_peak_gflop_per_second": {"fp32": conv_peak(torch.float32), "bf16": conv_peak(torch.bfloat16)}}
+print(json.dumps(report["conv_peak_gflop_per_second"]), file=sys.stderr)
 for backbone in args.backbones.split(","):
     model, t_path, r_path = make_model(backbone)
     n = args.small_n if backbone in ("resnet18", "resnet34") else args.large_n
     for batch in [int(b) for b in args.batches.split(",")]:
         row = {"backbone": backbone, "batch": batch, "images": n, "reps": args.reps}
-        for side in ("rd", "python"):
+        sides = [f"rd-{p}" for p in args.precisions.split(",")] + ["python"]
+        for side in sides:
             t = {}
             for count in (n, 2 * n):
                 lst = write_list(f"list{count}.txt", images, count)
                 out = os.path.join(args.work, f"{side}-{backbone}-{batch}-{count}.jsonl")
-                if side == "rd":
+                if side.startswith("rd"):
                     cmd = [f"{args.bin}/rd-score", "-q", "-m", model, "--batch-size", str(batch),
-                           "--threads", str(args.threads), "-"]
+                           "--threads", str(args.threads), "--precision", side[3:], "-"]
                 else:
                     cmd = [sys.executable, os.path.join(HERE, "python_baseline.py"), backbone, t_path, r_path,
                            lst, str(batch), str(args.threads), out]
-                t[count] = float(np.median([timed(cmd, out if side == "rd" else os.devnull, lst if side == "rd" else None)
+                rd_side = side.startswith("rd")
+                t[count] = float(np.median([timed(cmd, out if rd_side else os.devnull, lst if rd_side else None)
                                             for _ in range(args.reps)]))
-            row[f"{side}_images_per_second"] = n / max(t[2 * n] - t[n], 1e-9)
-        a = scores(os.path.join(args.work, f"rd-{backbone}-{batch}-{2 * n}.jsonl"))
-        b = scores(os.path.join(args.work, f"python-{backbone}-{batch}-{2 * n}.jsonl"))
-        row["max_score_difference"] = float(np.max(np.abs(np.array(a) - np.array(b))))
-        row["speedup"] = row["rd_images_per_second"] / row["python_images_per_second"]
+            row[f"{side.replace('-', '_')}_images_per_second"] = n / max(t[2 * n] - t[n], 1e-9)
+        b = np.array(scores(os.path.join(args.work, f"python-{backbone}-{batch}-{2 * n}.jsonl")))
+        for side in sides[:-1]:
+            key = side.replace("-", "_")
+            a = np.array(scores(os.path.join(args.work, f"{side}-{backbone}-{batch}-{2 * n}.jsonl")))
+            row[f"{key}_max_score_difference"] = float(np.max(np.abs(a - b)))
+            row[f"{key}_spearman"] = float(spearmanr(a, b).correlation)
+            row[f"{key}_speedup"] = row[f"{key}_images_per_second"] / row["python_images_per_second"]
+            if backbone in GFLOP_PER_IMAGE:
+                row[f"{key}_gflop_per_second"] = row[f"{key}_images_per_second"] * GFLOP_PER_IMAGE[backbone]
         report["results"].append(row)
         print(json.dumps(row), file=sys.stderr)
 

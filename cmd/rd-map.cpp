@@ -15,6 +15,7 @@
 #include "draw/map_tool.h"
 #include "errors.h"
 #include "io/model_file.h"
+#include "model/precision.h"
 #include "score/model_maps.h"
 
 namespace {
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
       ("no-legend", "No band with the score and colour bar: the overlay has exactly the image's size")
       ("format", "png or jpg", cxxopts::value<std::string>()->default_value(d.format))
       ("quality", "JPEG quality, 1-100", cxxopts::value<int>()->default_value(std::to_string(d.quality)));
+  rd::cli::add_precision_option(options);
   rd::cli::add_image_input_options(options, "[RECORDS.jsonl... | -]", "JSON-lines files ('-' or none: stdin)",
                                    "Plain paths on the input are NUL-separated (find -print0)", d.max_pixels);
   rd::cli::add_common_options(options, true);
@@ -89,6 +91,8 @@ int main(int argc, char** argv) {
 
     std::string model_path;
     std::optional<rd::ModelFileContents> model;
+    const std::string precision = rd::cli::precision_option(args);
+    if (precision != "fp32") rd::parse_precision(precision, c.device.rfind("cuda", 0) != 0);  // now, not at the first map
     if (auto path = rd::cli::model_option(args)) {
       model_path = *path;
       model = rd::read_model_file(model_path);
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
     };
     if (model)
       cb.compute_map = [&](const std::string& image) {
-        if (!computer) computer = rd::map_computer(model_path, c.device, c.threads);
+        if (!computer) computer = rd::map_computer(model_path, c.device, c.threads, precision);
         return computer(image);
       };
     cb.progress = [&](std::size_t done) { bar.update(int64_t(done), 0, "drawing"); };

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
       ("resume", "Skip inputs whose path already has a record in FILE", cxxopts::value<std::string>())
       ("workers", "Threads decoding images while the network runs",
        cxxopts::value<int>()->default_value(std::to_string(d.decode_threads)));
+  rd::cli::add_precision_option(options);
   rd::cli::add_image_input_options(options, "[IMAGE... | DIR | -]", "Images, directories, or - for stdin",
                                    "Paths on stdin are NUL-separated (find -print0)", d.max_pixels);
   rd::cli::add_common_options(options, true);
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     o.decode_threads = std::max(1, args["workers"].as<int>());
     o.max_pixels = in.max_pixels;
     o.device = rd::parse_device(c.device);
+    const rd::Precision precision = rd::parse_precision(rd::cli::precision_option(args), o.device.is_cpu());
     if (args.count("shard")) o.shard = rd::parse_shard(args["shard"].as<std::string>());
     if (args.count("resume")) o.resume_file = args["resume"].as<std::string>();
     if (args.count("maps")) {
@@ -58,9 +60,9 @@ int main(int argc, char** argv) {
     rd::Model model = rd::load_model(model_path);
     if (args.count("map-mode")) model.map.mode = rd::parse_map_mode(args["map-mode"].as<std::string>());
     if (args.count("reduce")) model.map.top_k = rd::parse_reduce(args["reduce"].as<std::string>());
-    rd::prepare_for_scoring(model, o.device);
-    rd::cli::info(c, fmt::format("model {} ({}, {} px, id {})", model_path,
-                                 model.net->spec().name, model.image_size, model.id));
+    rd::prepare_for_scoring(model, o.device, precision);
+    rd::cli::info(c, fmt::format("model {} ({}, {} px, id {}, {})", model_path, model.net->spec().name,
+                                 model.image_size, model.id, rd::precision_name(precision)));
 
     if (!args.count("dataset") && in.inputs.empty() && isatty(STDIN_FILENO))
       throw rd::UsageError("no inputs (give images, a directory, --dataset DIR, or a list on stdin)");

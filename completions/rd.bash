@@ -18,14 +18,14 @@ _rd_train_args='-o --output --backbone --weights --image-size --epochs --batch-s
   --max-pixels --threads --device'
 
 _rd_score_opts="--model --dataset --batch-size --maps --map-format --map-mode --reduce --shard
-  --resume --workers --max-pixels --null $_rd_common_opts --device"
+  --resume --workers --precision --max-pixels --null $_rd_common_opts --device"
 _rd_score_args='-m --model --dataset --batch-size --maps --map-format --map-mode --reduce --shard
-  --resume --workers --max-pixels --threads --device'
+  --resume --workers --precision --max-pixels --threads --device'
 
 _rd_map_opts="--out --model --threshold --range --normalize --colormap --alpha --contour-width
-  --panel --no-legend --format --quality --max-pixels --null $_rd_common_opts --device"
+  --panel --no-legend --format --quality --precision --max-pixels --null $_rd_common_opts --device"
 _rd_map_args='-o --out -m --model -t --threshold --range --normalize --colormap --alpha
-  --contour-width --format --quality --max-pixels --threads --device'
+  --contour-width --format --quality --precision --max-pixels --threads --device'
 
 _rd_eval_opts="--format --by --curves --fpr-limit --pro-mode --no-pixel $_rd_common_opts"
 _rd_eval_args='-f --format --by --curves --fpr-limit --pro-mode --threads'
@@ -88,6 +88,7 @@ _rd_complete_value() {
     rd-score:--map-format) _rd_choices npy tiff ;;
     rd-score:--map-mode) _rd_choices add mul ;;
     rd-score:--reduce) _rd_choices max topk: ;;
+    rd-score:--precision | rd-map:--precision) _rd_choices fp32 bf16 auto ;;
     rd-map:-t | rd-map:--threshold | rd-threshold-apply:-t | rd-threshold-apply:--threshold) _rd_files json ;;
     rd-map:--normalize) _rd_choices fixed per-image ;;
     rd-map:--colormap) _rd_choices jet turbo inferno ;;

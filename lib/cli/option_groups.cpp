@@ -37,6 +37,15 @@ ImageInputs image_input_options(const cxxopts::ParseResult& args) {
   return in;
 }
 
+void add_precision_option(cxxopts::Options& options) {
+  options.add_options()("precision",
+                        "Convolutions in fp32 (exact), bf16 (CPUs with avx512_bf16 or amx_bf16; CUDA autocast) or "
+                        "auto (bf16 where the CPU runs it natively); the map head is always fp32",
+                        cxxopts::value<std::string>()->default_value("fp32"));
+}
+
+std::string precision_option(const cxxopts::ParseResult& args) { return args["precision"].as<std::string>(); }
+
 void add_record_input_options(cxxopts::Options& options) {
   options.positional_help("[RECORDS.jsonl... | -]");
   options.add_options()("inputs", "JSON-lines files ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());

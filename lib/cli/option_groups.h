@@ -28,6 +28,10 @@ void add_image_input_options(cxxopts::Options& options, const std::string& posit
                              const std::string& inputs_help, const std::string& null_help, int64_t max_pixels);
 ImageInputs image_input_options(const cxxopts::ParseResult& args);
 
+// --precision fp32|bf16|int8|auto for tools that run the network (rd-score, rd-map).
+void add_precision_option(cxxopts::Options& options);
+std::string precision_option(const cxxopts::ParseResult& args);
+
 // JSON-lines record files as inputs ("-" or none: stdin).
 void add_record_input_options(cxxopts::Options& options);
 std::vector<std::string> record_input_options(const cxxopts::ParseResult& args);

@@ -151,7 +151,7 @@ nlohmann::json threshold_to_json(const ThresholdFit& fit) {
   if (fit.model_id) model = {{"id", *fit.model_id}};
   return {{"kind", "rd-threshold"}, {"version", kThresholdVersion}, {"method", fit.method},
           {"value", fit.value},     {"count", fit.count},           {"model", model},
-          {"pixel", fit.pixel},     {"created", fit.created}};
+          {"pixel", fit.pixel},     {"created", fit.created},       {"precision", fit.precision}};
 }
 
 ThresholdFit threshold_from_json(const nlohmann::json& j, const std::string& source) {
@@ -192,6 +192,10 @@ ThresholdFit threshold_from_json(const nlohmann::json& j, const std::string& sou
   fit.created = field(j, "created", source, "a string", [](const json& v) {
                   return v.is_string();
                 }).get<std::string>();
+  if (j.contains("precision"))  // absent in files written before precisions existed: fp32
+    fit.precision = field(j, "precision", source, "\"fp32\" or \"bf16\"", [](const json& v) {
+                      return v == "fp32" || v == "bf16";
+                    }).get<std::string>();
   return fit;
 }
 

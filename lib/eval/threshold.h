@@ -35,6 +35,9 @@ struct ThresholdFit {
   std::optional<std::string> model_id;  // The model the scores came from; unknown if empty.
   bool pixel = false;                   // A threshold for anomaly-map pixels, not image scores.
   std::string created;                  // UTC, ISO 8601: 2024-05-01T12:00:00Z.
+  // The precision the scores were computed at (rd-score --precision): scores move by ~1e-3
+  // between precisions, so a threshold holds for one. Files without the field are fp32.
+  std::string precision = "fp32";
 };
 
 // Fits a threshold; `created` is now, model_id and pixel are left for the caller to set.

@@ -22,6 +22,12 @@ std::optional<std::string> record_model(const RecordFields& record) {
   return std::nullopt;
 }
 
+// The precision a record was scored at: its "precision" field, fp32 when absent.
+std::string record_precision(const RecordFields& record) {
+  const auto it = record.find("precision");
+  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string("fp32");
+}
+
 std::string string_field(const RecordFields& record, const char* key) {
   const auto it = record.find(key);
   return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -77,6 +83,17 @@ void ThresholdFitter::add_model(const RecordFields& record, const std::string& w
   }
 }
 
+void ThresholdFitter::add_precision(const RecordFields& record, const std::string& where) {
+  const std::string precision = record_precision(record);
+  if (record_precision_ && precision != *record_precision_)
+    throw UsageError(fmt::format("records were scored at two precisions: {} ({}) and {} ({}); a threshold holds "
+                                 "for one", *record_precision_, record_precision_where_, precision, where));
+  if (!record_precision_) {
+    record_precision_ = precision;
+    record_precision_where_ = where;
+  }
+}
+
 void ThresholdFitter::add(const RecordFields& record, const std::string& where) {
   ++counts_.records;
   if (!record.is_object()) return skip(where, "not a JSON object");
@@ -86,6 +103,7 @@ void ThresholdFitter::add(const RecordFields& record, const std::string& where) 
     ++upstream_errors_;
     return;
   }
+  add_precision(record, where);
   int label = kNoLabel;
   if (!read_label(record, label)) return skip(where, "\"label\" must be 0, 1 or null");
   const bool f1 = options_.method.kind == ThresholdMethodKind::f1;
@@ -152,6 +170,7 @@ FitResult ThresholdFitter::finish() {
   }
   result.fit.pixel = options_.pixel;
   result.fit.model_id = options_.model_id ? options_.model_id : record_model_;
+  result.fit.precision = record_precision_.value_or("fp32");
   result.counts = counts_;
   return result;
 }
@@ -260,6 +279,16 @@ void ThresholdApplier::decide(RecordFields& record, const std::string& where) {
   if (record.contains("error")) {
     ++counts_.errors;
     return;
+  }
+  if (const std::string p = record_precision(record); p != options_.threshold.precision) {
+    if (!options_.force)
+      throw UsageError(fmt::format("{}: record was scored at {}, but threshold file '{}' was fitted on {} scores "
+                                   "(scores move by ~1e-3 between precisions; fit one for {}, or --force)",
+                                   where, p, options_.threshold_source, options_.threshold.precision, p));
+    if (!warned_precision_ && warn_)
+      warn_(fmt::format("{}: record scored at {}, threshold fitted at {}; applied anyway (--force)", where, p,
+                        options_.threshold.precision));
+    warned_precision_ = true;
   }
   const auto score = record.find("score");
   if (score == record.end()) {

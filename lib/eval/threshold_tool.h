@@ -46,7 +46,7 @@ class ThresholdFitter {
   // Reads JSON lines; `source` names the stream in messages.
   void read(std::istream& in, const std::string& source);
   // Takes one record. Throws UsageError when its `model` differs from -m MODEL or from
-  // earlier records'.
+  // earlier records', or its `precision` (absent: fp32) from earlier records'.
   void add(const RecordFields& record, const std::string& where);
   const FitCounts& counts() const { return counts_; }
 
@@ -58,6 +58,7 @@ class ThresholdFitter {
   struct PixelData;
   void skip(const std::string& where, const std::string& cause);
   void add_model(const RecordFields& record, const std::string& where);
+  void add_precision(const RecordFields& record, const std::string& where);
   void add_maps(int label, const std::string& map, const std::string& mask, const std::string& where);
 
   FitOptions options_;
@@ -68,6 +69,8 @@ class ThresholdFitter {
   std::unique_ptr<PixelData> pixels_;
   std::optional<std::string> record_model_;
   std::string record_model_where_;
+  std::optional<std::string> record_precision_;
+  std::string record_precision_where_;
   std::size_t upstream_errors_ = 0;
 };
 
@@ -84,7 +87,7 @@ struct ApplyOptions {
   ThresholdFit threshold;
   std::string threshold_source;         // the threshold file's name, for messages
   std::optional<std::string> model_id;  // from -m MODEL
-  bool force = false;                   // apply even to records of another model
+  bool force = false;                   // apply even to records of another model or precision
 };
 
 struct ApplyCounts {
@@ -107,8 +110,8 @@ class ThresholdApplier {
   // Reads one stream and hands every record to `emit`, in order. `idle` is called before a
   // read that may wait (the input has nothing buffered), so the caller can flush its output
   // and records flow through a pipeline one by one. Throws UsageError at the first record
-  // whose `model` differs from the threshold file's, unless `force`; the records before it
-  // have been emitted.
+  // whose `model` or `precision` (absent: fp32) differs from the threshold file's, unless
+  // `force`; the records before it have been emitted.
   void apply(std::istream& in, const std::string& source, const std::function<void(const RecordFields&)>& emit,
              const std::function<void()>& idle = {});
   const ApplyCounts& counts() const { return counts_; }
@@ -120,6 +123,7 @@ class ThresholdApplier {
   std::function<void(const std::string&)> warn_;
   ApplyCounts counts_;
   bool warned_foreign_ = false;
+  bool warned_precision_ = false;
 };
 
 }  // namespace rd

@@ -5,7 +5,7 @@ namespace rd {
 torch::Tensor FusedConv::operator()(const torch::Tensor& x) const {
   if (x.is_mkldnn()) {
     auto y = at::mkldnn_convolution(x, packed, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
-    return depth_to_space ? torch::pixel_shuffle(y.to_dense(), 2).to_mkldnn() : y;
+    return depth_to_space ? torch::pixel_shuffle(y.to_dense(), 2).to_mkldnn(blocked_dtype) : y;
   }
   auto y = torch::conv2d(x, weight, bias, stride, padding);
   return depth_to_space ? torch::pixel_shuffle(y, 2) : y;
@@ -36,7 +36,7 @@ torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
   return bn_->forward(spec_.transposed ? deconv_->forward(x) : conv_->forward(x));
 }
 
-void ConvBn::fold(bool pack_for_cpu) {
+void ConvBn::fold(bool pack_for_cpu, Precision precision) {
   torch::NoGradGuard no_grad;
   auto scale = bn_->weight / torch::sqrt(bn_->running_var + bn_->options.eps());
   auto shift = bn_->bias - bn_->running_mean * scale;
@@ -54,7 +54,9 @@ void ConvBn::fold(bool pack_for_cpu) {
     fused_.padding = spec_.kernel / 2;
   }
   if (pack_for_cpu && fused_.weight.is_cpu() && at::hasMKLDNN()) {
-    fused_.packed = at::mkldnn_reorder_conv2d_weight(fused_.weight.to_mkldnn(), {fused_.padding, fused_.padding},
+    fused_.blocked_dtype = precision == Precision::Bf16 ? torch::kBFloat16 : torch::kFloat32;
+    fused_.packed = at::mkldnn_reorder_conv2d_weight(fused_.weight.to_mkldnn(fused_.blocked_dtype),
+                                                     {fused_.padding, fused_.padding},
                                                      {fused_.stride, fused_.stride}, {1, 1}, 1);
   }
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "model/precision.h"
 #include "rd_torch.h"
 
 namespace rd {
@@ -15,9 +16,11 @@ struct ConvSpec {
 // overlapping outputs, so it is stored as a 1x1 convolution to 4xC channels followed by a
 // depth-to-space shuffle; LibTorch 1.13 has no fast kernel for ConvTranspose2d.
 // With `packed` set (CPU with oneDNN), inputs in oneDNN's blocked layout are convolved with the
-// weight reordered once at load instead of at every call.
+// weight reordered once at load instead of at every call; in bf16 both weight and activations
+// are bf16 (the bias stays fp32: oneDNN accumulates in fp32 and adds it there).
 struct FusedConv {
   torch::Tensor weight, bias, packed;
+  torch::Dtype blocked_dtype = torch::kFloat32;
   int64_t stride = 1, padding = 0;
   bool depth_to_space = false;
   torch::Tensor operator()(const torch::Tensor& x) const;
@@ -32,10 +35,13 @@ class ConvBn {
          const ConvSpec& spec);
   torch::Tensor operator()(const torch::Tensor& x);
   // Replaces conv+bn by one convolution using the BatchNorm running statistics (inference only);
-  // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see to_blocked).
-  void fold(bool pack_for_cpu = false);
+  // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see to_blocked), in the
+  // given precision.
+  void fold(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
   bool folded() const { return fused_.weight.defined(); }
   bool packed() const { return fused_.packed.defined(); }
+  // The element type activations must have in oneDNN's layout to enter this convolution.
+  torch::Dtype blocked_dtype() const { return fused_.blocked_dtype; }
 
  private:
   ConvSpec spec_;
@@ -49,7 +55,15 @@ class ConvBn {
 // oneDNN's blocked layout (to_mkldnn) with prepacked weights: the dense path reorders every
 // activation and weight at every convolution (measured with the reference teacher in Python:
 // 35 -> 47 images/s for resnet18 at batch 1). Features leave the network dense.
-inline torch::Tensor to_blocked(const torch::Tensor& x, bool on) { return on && !x.is_mkldnn() ? x.to_mkldnn() : x; }
+// Activations travel in the precision of the packed weights (bf16 or fp32); the features a
+// network hands out are always fp32 dense, for the fp32 map head and loss.
+inline torch::Tensor to_blocked(const torch::Tensor& x, const ConvBn& next) {
+  return next.packed() && !x.is_mkldnn() ? x.to_mkldnn(next.blocked_dtype()) : x;
+}
 inline torch::Tensor to_dense(const torch::Tensor& x) { return x.is_mkldnn() ? x.to_dense() : x; }
+// (oneDNN converts while it reorders: ATen's own bf16 -> fp32 conversion is several times slower.)
+inline torch::Tensor to_features(const torch::Tensor& x) {
+  return x.is_mkldnn() ? x.to_dense(torch::kFloat32) : x.to(torch::kFloat32);
+}
 
 }  // namespace rd

@@ -13,19 +13,19 @@ TeacherImpl::TeacherImpl(const BackboneSpec& s) {
 }
 
 Features TeacherImpl::forward(const torch::Tensor& image) {
-  auto x = stem_(to_blocked(image, stem_.packed()));
+  auto x = stem_(to_blocked(image, stem_));
   x = torch::max_pool2d(x.relu_(), 3, 2, 1);
   auto a = layer1_->forward(x);
   auto b = layer2_->forward(a);
   auto c = layer3_->forward(b);
-  return {to_dense(a), to_dense(b), to_dense(c)};
+  return {to_features(a), to_features(b), to_features(c)};
 }
 
-void TeacherImpl::fold_batchnorm(bool pack_for_cpu) {
-  stem_.fold(pack_for_cpu);
-  fold_stage(layer1_, pack_for_cpu);
-  fold_stage(layer2_, pack_for_cpu);
-  fold_stage(layer3_, pack_for_cpu);
+void TeacherImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
+  stem_.fold(pack_for_cpu, precision);
+  fold_stage(layer1_, pack_for_cpu, precision);
+  fold_stage(layer2_, pack_for_cpu, precision);
+  fold_stage(layer3_, pack_for_cpu, precision);
 }
 
 BottleneckImpl::BottleneckImpl(const BackboneSpec& s) {
@@ -38,18 +38,21 @@ BottleneckImpl::BottleneckImpl(const BackboneSpec& s) {
 }
 
 torch::Tensor BottleneckImpl::forward(const Features& t) {
-  const bool blocked = down1a_.packed();
-  auto a = down1a_(to_blocked(t[0], blocked)).relu_();
+  auto a = down1a_(to_blocked(t[0], down1a_)).relu_();
   a = down1b_(a).relu_();
-  auto b = down2_(to_blocked(t[1], blocked)).relu_();
-  return bn_layer_->forward(to_blocked(torch::cat({to_dense(a), to_dense(b), t[2]}, 1), blocked));
+  auto b = down2_(to_blocked(t[1], down2_)).relu_();
+  // Dense for the concatenation (oneDNN tensors have no cat in LibTorch 1.13), in the precision
+  // the next convolution takes.
+  a = to_dense(a);
+  auto merged = torch::cat({a, to_dense(b), t[2].to(a.scalar_type())}, 1);
+  return bn_layer_->forward(down2_.packed() ? merged.to_mkldnn(down2_.blocked_dtype()) : merged);
 }
 
-void BottleneckImpl::fold_batchnorm(bool pack_for_cpu) {
-  down1a_.fold(pack_for_cpu);
-  down1b_.fold(pack_for_cpu);
-  down2_.fold(pack_for_cpu);
-  fold_stage(bn_layer_, pack_for_cpu);
+void BottleneckImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
+  down1a_.fold(pack_for_cpu, precision);
+  down1b_.fold(pack_for_cpu, precision);
+  down2_.fold(pack_for_cpu, precision);
+  fold_stage(bn_layer_, pack_for_cpu, precision);
 }
 
 DecoderImpl::DecoderImpl(const BackboneSpec& s) {
@@ -63,13 +66,13 @@ Features DecoderImpl::forward(const torch::Tensor& embedding) {
   auto c = layer1_->forward(embedding);
   auto b = layer2_->forward(c);
   auto a = layer3_->forward(b);
-  return {to_dense(a), to_dense(b), to_dense(c)};
+  return {to_features(a), to_features(b), to_features(c)};
 }
 
-void DecoderImpl::fold_batchnorm(bool pack_for_cpu) {
-  fold_stage(layer1_, pack_for_cpu);
-  fold_stage(layer2_, pack_for_cpu);
-  fold_stage(layer3_, pack_for_cpu);
+void DecoderImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
+  fold_stage(layer1_, pack_for_cpu, precision);
+  fold_stage(layer2_, pack_for_cpu, precision);
+  fold_stage(layer3_, pack_for_cpu, precision);
 }
 
 RdModelImpl::RdModelImpl(const BackboneSpec& s) : spec_(s) {
@@ -92,11 +95,11 @@ void RdModelImpl::set_training(bool on) {
   decoder->train(on);
 }
 
-void RdModelImpl::fold_batchnorm(bool pack_for_cpu) {
+void RdModelImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   eval();
-  teacher->fold_batchnorm(pack_for_cpu);
-  bn->fold_batchnorm(pack_for_cpu);
-  decoder->fold_batchnorm(pack_for_cpu);
+  teacher->fold_batchnorm(pack_for_cpu, precision);
+  bn->fold_batchnorm(pack_for_cpu, precision);
+  decoder->fold_batchnorm(pack_for_cpu, precision);
 }
 
 }  // namespace rd

@@ -16,7 +16,7 @@ class TeacherImpl : public torch::nn::Module {
  public:
   explicit TeacherImpl(const BackboneSpec& spec);
   Features forward(const torch::Tensor& image);
-  void fold_batchnorm(bool pack_for_cpu = false);
+  void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   ConvBn stem_;
@@ -30,7 +30,7 @@ class BottleneckImpl : public torch::nn::Module {
  public:
   explicit BottleneckImpl(const BackboneSpec& spec);
   torch::Tensor forward(const Features& teacher);
-  void fold_batchnorm(bool pack_for_cpu = false);
+  void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   ConvBn down1a_, down1b_, down2_;
@@ -43,7 +43,7 @@ class DecoderImpl : public torch::nn::Module {
   explicit DecoderImpl(const BackboneSpec& spec);
   // Returns the restored features in teacher order: stride 4, 8, 16.
   Features forward(const torch::Tensor& embedding);
-  void fold_batchnorm(bool pack_for_cpu = false);
+  void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   torch::nn::Sequential layer1_{nullptr}, layer2_{nullptr}, layer3_{nullptr};
@@ -64,7 +64,7 @@ class RdModelImpl : public torch::nn::Module {
   // Puts the teacher in eval mode and freezes it; OCBE and decoder in train(on) mode.
   void set_training(bool on);
   // Folds every BatchNorm into its convolution; the model is inference-only afterwards.
-  void fold_batchnorm(bool pack_for_cpu = false);
+  void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   BackboneSpec spec_;

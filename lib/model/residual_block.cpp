@@ -42,9 +42,9 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   return out.relu_();
 }
 
-void ResidualBlockImpl::fold_batchnorm(bool pack_for_cpu) {
-  for (auto& unit : body_) unit.fold(pack_for_cpu);
-  if (shortcut_holder_) shortcut_.fold(pack_for_cpu);
+void ResidualBlockImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
+  for (auto& unit : body_) unit.fold(pack_for_cpu, precision);
+  if (shortcut_holder_) shortcut_.fold(pack_for_cpu, precision);
 }
 
 torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in, int64_t planes,
@@ -57,8 +57,8 @@ torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in
   return stage;
 }
 
-void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu) {
-  for (auto& child : stage->children()) child->as<ResidualBlockImpl>()->fold_batchnorm(pack_for_cpu);
+void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu, Precision precision) {
+  for (auto& child : stage->children()) child->as<ResidualBlockImpl>()->fold_batchnorm(pack_for_cpu, precision);
 }
 
 }  // namespace rd

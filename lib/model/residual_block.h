@@ -21,7 +21,7 @@ class ResidualBlockImpl : public torch::nn::Module {
  public:
   explicit ResidualBlockImpl(const BlockSpec& spec);
   torch::Tensor forward(const torch::Tensor& x);
-  void fold_batchnorm(bool pack_for_cpu = false);
+  void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   std::vector<ConvBn> body_;
@@ -36,6 +36,6 @@ torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in
                                  int blocks, int64_t stride, int64_t base_width);
 
 // Folds BatchNorm into the convolutions of every block of a stage.
-void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu);
+void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu, Precision precision);
 
 }  // namespace rd

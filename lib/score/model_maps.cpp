@@ -9,11 +9,12 @@
 namespace rd {
 
 std::function<cv::Mat(const std::string&)> map_computer(const std::string& model_path, const std::string& device,
-                                                         int threads) {
+                                                         int threads, const std::string& precision) {
   set_threads(threads);
-  auto model = std::make_shared<Model>(load_model(model_path));
   const auto dev = parse_device(device);
-  prepare_for_scoring(*model, dev);
+  const Precision p = parse_precision(precision, dev.is_cpu());
+  auto model = std::make_shared<Model>(load_model(model_path));
+  prepare_for_scoring(*model, dev, p);
   return [model, dev](const std::string& image_path) {
     auto input = to_model_input(decode_image(image_path), model->image_size, model->norm).unsqueeze(0);
     BatchMaps out = infer_maps(*model, input.to(dev));

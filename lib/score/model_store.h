@@ -21,6 +21,7 @@ struct Model {
   MapSettings map;
   nlohmann::json meta;  // everything else the file records (training summary, validation stats, ...)
   std::string id;       // content digest of the file it was loaded from or saved to
+  Precision precision = Precision::Fp32;  // what prepare_for_scoring set up the network for
 };
 
 using Warn = std::function<void(const std::string&)>;

@@ -94,10 +94,11 @@ void save_map(const float* map, int size, const std::string& path, const std::st
 
 }  // namespace
 
-void prepare_for_scoring(Model& model, const torch::Device& device) {
+void prepare_for_scoring(Model& model, const torch::Device& device, Precision precision) {
   // Moved first: the folded weights are plain tensors, made on the device of the parameters.
   model.net->to(device);
-  model.net->fold_batchnorm(/*pack_for_cpu=*/device.is_cpu());
+  model.net->fold_batchnorm(/*pack_for_cpu=*/device.is_cpu(), precision);
+  model.precision = precision;
 }
 
 ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions& o, const ScoreCallbacks& cb) {
@@ -131,6 +132,7 @@ ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions&
       rec["width"] = it.width;
       rec["height"] = it.height;
       rec["model"] = model.id;
+      if (model.precision != Precision::Fp32) rec["precision"] = precision_name(model.precision);
       if (!o.maps_dir.empty()) {
         const std::string path = o.maps_dir + "/" + output_file_name(it.input.path, o.map_format == "tiff" ? "tiff" : "npy");
         save_map(out.maps[int64_t(k)].data_ptr<float>(), model.image_size, path, o.map_format);

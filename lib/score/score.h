@@ -38,8 +38,10 @@ struct ScoreSummary {
   int64_t scored = 0, failed = 0, skipped = 0;
 };
 
-// Prepares a loaded model for scoring: BatchNorm folded, inference mode, on the device.
-void prepare_for_scoring(Model& model, const torch::Device& device);
+// Prepares a loaded model for scoring: BatchNorm folded, inference mode, on the device, its
+// convolutions in `precision` (CPU: oneDNN bf16 weights and activations; CUDA: bf16 autocast).
+// Check the CPU first (parse_precision): without native bf16 oneDNN only emulates it.
+void prepare_for_scoring(Model& model, const torch::Device& device, Precision precision = Precision::Fp32);
 
 // Scores every input of `source`. Bad inputs become `error` records; the rest go on.
 ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions& options,

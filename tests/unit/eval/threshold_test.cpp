@@ -206,3 +206,17 @@ TEST_CASE("check_threshold_model_refuses_another_models_threshold") {
   fit.model_id.reset();
   CHECK_NOTHROW(rd::check_threshold_model(fit, std::string("def"), "t.json"));
 }
+
+TEST_CASE("threshold_files_record_their_precision_and_older_files_read_as_fp32") {
+  rd::ThresholdFit fit = rd::fit_threshold("sigma:3", {1.0, 2.0});
+  CHECK(fit.precision == "fp32");
+  fit.precision = "bf16";
+  nlohmann::json j = rd::threshold_to_json(fit);
+  CHECK(j["precision"] == "bf16");
+  CHECK(rd::threshold_from_json(j, "t.json").precision == "bf16");
+  j.erase("precision");  // a file written before precisions existed
+  CHECK(rd::threshold_from_json(j, "t.json").precision == "fp32");
+  j["precision"] = "int4";
+  CHECK_THROWS_WITH_AS(rd::threshold_from_json(j, "t.json"),
+                       "t.json: field 'precision' must be \"fp32\" or \"bf16\"", rd::FormatError);
+}

@@ -1,0 +1,20 @@
+// The number format the network's convolutions run in at inference (DESIGN §4 "Precision").
+// The anomaly-map head (cosine, upsampling, Gaussian, reduction) is always fp32.
+#pragma once
+#include <string>
+
+namespace rd {
+
+enum class Precision { Fp32, Bf16 };
+
+// Parses fp32, bf16 or auto (the fastest the CPU runs natively: bf16 where it has avx512_bf16 or
+// amx_bf16, else fp32). int8 and unknown names are a UsageError that says why.
+Precision parse_precision(const std::string& text, bool on_cpu = true);
+const char* precision_name(Precision p);
+
+// What the CPU lacks to run `p` natively, e.g. "avx512_bf16 or amx_bf16"; empty when it runs it.
+// Reads the CPU flags of /proc/cpuinfo, and honours oneDNN's DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA
+// (an ISA cap below AVX512_CORE_BF16 means oneDNN would only emulate bf16).
+std::string missing_cpu_support(Precision p);
+
+}  // namespace rd

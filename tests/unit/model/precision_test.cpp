@@ -1,0 +1,87 @@
+// Precisions: names, the CPU check, and bf16 features and maps close to fp32 on the reference
+// models (tests/reference/make_model_parity.py fixtures).
+#include "model/precision.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include "errors.h"
+#include "model/state_dict.h"
+#include "score/inference.h"
+#include "score/model_store.h"
+#include "score/runtime.h"
+#include "score/score.h"
+#include "support.h"
+
+namespace {
+
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) { ::setenv(name.c_str(), value.c_str(), 1); }
+  ~ScopedEnv() { ::unsetenv(name.c_str()); }
+};
+
+rd::Model reference_model(const std::string& name) {
+  const std::string base = rd::test::fixtures() + "/model/" + name;
+  rd::Model m = rd::create_model(name, 64);
+  rd::load_teacher_weights(m, base + "_zip.pth", [](const std::string&) {});
+  rd::import_reference_checkpoint(m, base + "_reference.pth");
+  return m;
+}
+
+double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
+  return (got - want).abs().max().item<double>() / std::max(1e-12, want.abs().max().item<double>());
+}
+
+}  // namespace
+
+TEST_CASE("parse_precision_names_fp32_bf16_auto_and_refuses_the_rest") {
+  CHECK(rd::parse_precision("fp32") == rd::Precision::Fp32);
+  CHECK(std::string(rd::precision_name(rd::Precision::Bf16)) == "bf16");
+  CHECK(rd::parse_precision("bf16", /*on_cpu=*/false) == rd::Precision::Bf16);  // CUDA: autocast
+  CHECK(rd::parse_precision("auto", /*on_cpu=*/false) == rd::Precision::Fp32);
+  CHECK(rd::missing_cpu_support(rd::Precision::Fp32).empty());
+  const bool native = rd::missing_cpu_support(rd::Precision::Bf16).empty();
+  CHECK(rd::parse_precision("auto") == (native ? rd::Precision::Bf16 : rd::Precision::Fp32));
+  CHECK_THROWS_WITH_AS(rd::parse_precision("int8"), doctest::Contains("int8 is not available"), rd::UsageError);
+  CHECK_THROWS_WITH_AS(rd::parse_precision("fp16"), "unknown --precision 'fp16' (choose fp32, bf16 or auto)",
+                       rd::UsageError);
+}
+
+TEST_CASE("bf16_is_refused_where_onednn_is_capped_below_native_bf16") {
+  ScopedEnv cap("DNNL_MAX_CPU_ISA", "avx2");
+  CHECK(rd::missing_cpu_support(rd::Precision::Bf16).find("capped at AVX2") != std::string::npos);
+  CHECK_THROWS_WITH_AS(rd::parse_precision("bf16"), doctest::Contains("lacks avx512_bf16 or amx_bf16"),
+                       rd::UsageError);
+  CHECK(rd::parse_precision("auto") == rd::Precision::Fp32);
+}
+
+TEST_CASE("bf16_maps_and_scores_stay_close_to_fp32_on_the_reference_models") {
+  const std::string missing = rd::missing_cpu_support(rd::Precision::Bf16);
+  if (!missing.empty()) {
+    MESSAGE("skipped: this CPU lacks " << missing);
+    return;
+  }
+  rd::set_threads(2);
+  for (const char* name : {"resnet18", "wide_resnet50_2"}) {
+    CAPTURE(name);
+    auto input = rd::to_torch(rd::read_torch_checkpoint(rd::test::fixtures() + "/model/" + name + "_expected.pth")
+                                  .at("input"));
+    rd::Model fp32 = reference_model(name), bf16 = reference_model(name);
+    rd::prepare_for_scoring(fp32, torch::kCPU, rd::Precision::Fp32);
+    rd::prepare_for_scoring(bf16, torch::kCPU, rd::Precision::Bf16);
+    torch::InferenceMode guard;
+    const rd::Features t32 = fp32.net->teacher->forward(input);
+    const rd::Features t16 = bf16.net->teacher->forward(input);
+    for (int k = 0; k < 3; ++k) {
+      CHECK(bool(t16[k].scalar_type() == torch::kFloat32));  // features leave the network as fp32
+      const double err = relative_error(t16[k], t32[k]);
+      CHECK(err < 0.03);
+      CHECK(err > 0);  // it did run in bf16
+    }
+    const rd::BatchMaps a = rd::infer_maps(fp32, input);
+    const rd::BatchMaps b = rd::infer_maps(bf16, input);
+    CHECK(relative_error(b.maps, a.maps) < 0.05);
+    for (size_t i = 0; i < a.scores.size(); ++i) CHECK(b.scores[i] == doctest::Approx(a.scores[i]).epsilon(0.02));
+  }
+}
