@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
       ("checkpoint", "Checkpoint file (default: OUTPUT.ckpt)", cxxopts::value<std::string>())
       ("checkpoint-every", "Write a checkpoint every N epochs", cxxopts::value<int>()->default_value("0"))
       ("resume", "Continue from a checkpoint", cxxopts::value<std::string>())
+      ("precision", "fp32, or bf16: mixed precision (bf16 convolutions; fp32 weights, optimiser, loss and "
+                    "BatchNorm statistics) on CPUs with avx512_bf16 or amx_bf16", cxxopts::value<std::string>()->default_value("fp32"))
       ("cache-features", "Teacher features of the training set: auto, ram or off",
        cxxopts::value<std::string>()->default_value(d.cache_features))
       ("import-reference", "Build the model from a checkpoint of the paper's code instead of training",
@@ -111,6 +113,10 @@ int main(int argc, char** argv) {
       o.val_images = rd::training_images(val);
     }
     o.device = rd::parse_device(c.device);
+    const std::string precision = args["precision"].as<std::string>();
+    if (precision != "fp32" && precision != "bf16")
+      throw rd::UsageError(fmt::format("rd-train --precision '{}': training runs in fp32 or bf16", precision));
+    o.precision = rd::parse_precision(precision, o.device.is_cpu());
     std::vector<std::string> paths;
     if (o.import_reference.empty()) paths = training_paths(in.inputs, in.nul, c);
 

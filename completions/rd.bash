@@ -11,10 +11,10 @@ _rd_common_opts='--help --version --quiet --verbose --threads --progress --no-pr
 
 # Long options of each tool (of each rd-threshold command), and the options that take a value.
 _rd_train_opts="--output --backbone --weights --offline --image-size --epochs --batch-size --lr --seed --val
-  --log --checkpoint --checkpoint-every --resume --cache-features --import-reference --max-pixels
+  --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference --max-pixels
   --null $_rd_common_opts --device"
 _rd_train_args='-o --output --backbone --weights --image-size --epochs --batch-size --lr --seed
-  --val --log --checkpoint --checkpoint-every --resume --cache-features --import-reference
+  --val --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference
   --max-pixels --threads --device'
 
 _rd_score_opts="--model --dataset --batch-size --maps --map-format --map-mode --reduce --shard
@@ -83,6 +83,7 @@ _rd_complete_value() {
     rd-train:--resume) _rd_files ckpt ;;
     rd-train:--log | rd-train:--checkpoint | rd-score:--resume) _rd_files ;;
     rd-train:--cache-features) _rd_choices auto ram off ;;
+    rd-train:--precision) _rd_choices fp32 bf16 ;;
     rd-train:--val | rd-score:--dataset | rd-score:--maps | rd-map:-o | rd-map:--out | rd-eval:--curves)
       _rd_dirs ;;
     rd-score:--map-format) _rd_choices npy tiff ;;

@@ -20,6 +20,7 @@ complete -c rd-train -l log -r -F -d 'Append per-epoch JSON lines to this file (
 complete -c rd-train -l checkpoint -r -F -d 'Checkpoint file (default OUTPUT.ckpt)'
 complete -c rd-train -l checkpoint-every -x -d 'Write a checkpoint every N epochs (default 0)'
 complete -c rd-train -l resume -x -a '(__fish_complete_suffix .ckpt)' -d 'Continue from a checkpoint'
+complete -c rd-train -l precision -x -a 'fp32 bf16' -d 'Mixed precision for training (bf16 convolutions)'
 complete -c rd-train -l cache-features -x -a 'auto ram off' -d 'Teacher features of the training set'
 complete -c rd-train -l import-reference -x -a '(__fish_complete_suffix .pth)' -d 'Build the model from a checkpoint of the paper\'s code'
 complete -c rd-train -l max-pixels -x -d 'Refuse images larger than this'

@@ -63,8 +63,8 @@ Precision parse_precision(const std::string& text, bool on_cpu) {
     return Precision::Bf16;
   }
   if (text == "int8")
-    throw UsageError("--precision int8 is not available: rd ships int8 only where it beats bf16 by 1.3x, "
-                     "and that is not measured yet (bench/README.md); use bf16 or auto");
+    throw UsageError("--precision int8 is not available yet (bench/README.md: it would beat bf16, but "
+                     "calibration and int8 convolutions are not built); use bf16 or auto");
   throw UsageError(fmt::format("unknown --precision '{}' (choose fp32, bf16 or auto)", text));
 }
 

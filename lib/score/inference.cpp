@@ -1,34 +1,17 @@
 #include "score/inference.h"
 
-#include <ATen/autocast_mode.h>
+#include "model/autocast.h"
 
 namespace rd {
-
-namespace {
-
-// bf16 on CUDA is autocast around the network; the features it hands out are fp32 (to_features).
-struct CudaAutocast {
-  bool on;
-  explicit CudaAutocast(bool enable) : on(enable) {
-    if (!on) return;
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
-  }
-  ~CudaAutocast() {
-    if (!on) return;
-    at::autocast::set_enabled(false);
-    at::autocast::clear_cache();
-  }
-};
-
-}  // namespace
 
 BatchMaps infer_maps(Model& model, const torch::Tensor& inputs) {
   torch::InferenceMode guard;
   auto& net = *model.net;
   Features t, s;
   {
-    CudaAutocast autocast(inputs.is_cuda() && model.precision == Precision::Bf16);
+    // bf16 on CUDA is autocast around the network (on the CPU the folded weights are bf16 already);
+    // the features it hands out are fp32 (to_features).
+    Bf16Autocast autocast(inputs.is_cuda() && model.precision == Precision::Bf16, inputs.device());
     t = net.teacher->forward(inputs);
     s = net.student(t);
   }

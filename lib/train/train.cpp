@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "eval/score_stats.h"
+#include "model/autocast.h"
 #include "model/state_dict.h"
 #include "score/image_batch.h"
 #include "score/inference.h"
@@ -102,7 +103,7 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int epoch) {
 
 nlohmann::json options_meta(const TrainOptions& o) {
   return {{"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"betas", {o.beta1, o.beta2}},
-          {"seed", o.seed}};
+          {"seed", o.seed}, {"precision", precision_name(o.precision)}};
 }
 
 void save_checkpoint(const std::string& path, Model& model, const Adam& adam, const Position& pos,
@@ -207,6 +208,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
       const auto& opts = st.at("options");
       run.epochs = opts.at("epochs"), run.batch_size = opts.at("batch_size"), run.lr = opts.at("lr");
       run.beta1 = opts.at("betas")[0], run.beta2 = opts.at("betas")[1], run.seed = opts.at("seed");
+      run.precision = opts.value("precision", "fp32") == "bf16" ? Precision::Bf16 : Precision::Fp32;
       pos = {st.at("epoch"), st.at("step"), st.at("loss_sum"), st.at("epoch_seconds"), st.at("total_seconds")};
       adam = Adam(trainable_named(model), AdamOptions{run.lr, run.beta1, run.beta2});
       adam.restore(st.at("adam_steps").get<int64_t>(),
@@ -232,7 +234,13 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
         const int64_t begin = pos.step * run.batch_size, end = std::min<int64_t>(begin + run.batch_size, n);
         auto index = torch::tensor(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
         Features t = teacher.batch(index);
-        auto loss = distillation_loss(t, model.net->student(t));
+        Features s;
+        {
+          Bf16Autocast autocast(run.precision == Precision::Bf16, o.device);
+          s = model.net->student(t);
+        }
+        for (auto& f : s) f = f.to(torch::kFloat32);  // the loss is fp32 in every precision
+        auto loss = distillation_loss(t, s);
         const double value = loss.item<double>();
         if (!std::isfinite(value))
           throw RuntimeFailure(fmt::format("the loss became {} at epoch {} step {} (learning rate {} too high?); "

@@ -28,6 +28,7 @@ struct TrainOptions {
   std::string import_reference;         // reference-code checkpoint: import instead of training
   int64_t max_pixels = kDefaultMaxPixels;
   torch::Device device = torch::kCPU;
+  Precision precision = Precision::Fp32;  // bf16: autocast convolutions, fp32 master weights
   bool offline = false;                 // --offline: weights come from the cache or a path only
   DownloadOptions download;             // timeouts for --weights auto|URL
 };

@@ -31,6 +31,11 @@ DNNL_MAX_CPU_ISA=AVX2 "${score[@]}" -m tiles.rdm --precision auto tiles/test/goo
 [[ $(cat capped.jsonl) != *'"precision"'* ]] || fail "auto under an AVX2 cap is not fp32"
 rc=0; DNNL_MAX_CPU_ISA=AVX2 "$RD_BIN_DIR/rd-map" -q -m tiles.rdm --precision bf16 -o o < /dev/null || rc=$?
 assert_eq "$rc" "2" "rd-map refuses bf16 before drawing"
+train=("$RD_BIN_DIR/rd-train" -q --weights none --backbone resnet18 --image-size 64 --epochs 1 -o x.rdm tiles)
+assert_exit 2 "${train[@]}" --precision auto
+rc=0; msg=$(DNNL_MAX_CPU_ISA=AVX2 "${train[@]}" --precision bf16 2>&1) || rc=$?
+assert_eq "$rc" "2" "rd-train bf16 under an AVX2 cap"
+assert_contains "$msg" "avx512_bf16" "rd-train bf16 under an AVX2 cap names the instruction set"
 
 if ! grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then
   echo "SKIP (precision_test): bf16 accuracy: this CPU lacks avx512_bf16 and amx_bf16"

@@ -2,6 +2,8 @@
 // run resumed from its checkpoint ends with the same weights as an uninterrupted one.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
@@ -99,12 +101,19 @@ TEST_CASE("a run interrupted mid-epoch and resumed ends with the same weights as
   rd::set_threads(2);
   const auto dir = rd::test::scratch_dir("train-resume");
   auto images = make_images(dir, 10);  // 3 steps per epoch with batch 4, the last one partial
-
+  // Within one precision: fp32, and bf16 (mixed precision) where the CPU runs it natively.
+  std::vector<rd::Precision> precisions{rd::Precision::Fp32};
+  if (rd::missing_cpu_support(rd::Precision::Bf16).empty()) precisions.push_back(rd::Precision::Bf16);
+  else MESSAGE("bf16 resume skipped: this CPU lacks " << rd::missing_cpu_support(rd::Precision::Bf16));
+  for (const rd::Precision precision : precisions) {
+  CAPTURE(rd::precision_name(precision));
   auto straight = tiny_options(dir);
+  straight.precision = precision;
   straight.output = dir + "/straight.rdm";
   rd::train(images, straight, quiet_callbacks());
 
   auto first = tiny_options(dir);
+  first.precision = precision;
   first.output = dir + "/resumed.rdm";
   std::atomic<int> stop{0};
   auto cb = quiet_callbacks();
@@ -126,6 +135,31 @@ TEST_CASE("a run interrupted mid-epoch and resumed ends with the same weights as
 
   rd::Model a = rd::load_model(straight.output), b = rd::load_model(first.output);
   CHECK(same_tensors(a, b));
+  CHECK(a.meta["training"]["options"]["precision"] == rd::precision_name(precision));
+  std::filesystem::remove(first.output + ".ckpt");
+  }
+}
+
+TEST_CASE("bf16 mixed-precision training lowers the loss and keeps fp32 weights") {
+  if (!rd::missing_cpu_support(rd::Precision::Bf16).empty()) {
+    MESSAGE("skipped: this CPU lacks " << rd::missing_cpu_support(rd::Precision::Bf16));
+    return;
+  }
+  rd::set_threads(2);
+  const auto dir = rd::test::scratch_dir("train-bf16");
+  auto images = make_images(dir, 8);
+  auto o = tiny_options(dir);
+  o.precision = rd::Precision::Bf16;
+  o.epochs = 4;
+  o.output = dir + "/bf16.rdm";
+  std::vector<double> losses;
+  auto cb = quiet_callbacks();
+  cb.on_epoch = [&](const rd::EpochLog& e) { losses.push_back(e.loss); };
+  rd::train(images, o, cb);
+  REQUIRE(losses.size() == 4);
+  CHECK(losses.back() < losses.front());
+  rd::Model m = rd::load_model(o.output);
+  for (const auto& p : m.net->parameters()) CHECK(bool(p.scalar_type() == torch::kFloat32));
 }
 
 TEST_CASE("a loss that turns NaN stops training with a clear error") {
