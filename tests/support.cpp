@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdlib.h>
 #include <unistd.h>
 
 namespace rd::test {
@@ -18,5 +19,11 @@ std::string scratch_dir(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir.string();
 }
+
+ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+  ::setenv(name_.c_str(), value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() { ::unsetenv(name_.c_str()); }
 
 }  // namespace rd::test

@@ -21,4 +21,16 @@ nlohmann::json json_fixture(const std::string& name);
 // A fresh empty directory under the system temp dir, named after the test.
 std::string scratch_dir(const std::string& name);
 
+// Sets an environment variable for one scope, and unsets it afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+};
+
 }  // namespace rd::test

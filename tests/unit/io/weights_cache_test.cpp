@@ -1,7 +1,6 @@
 #include "io/weights_cache.h"
 
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,13 +9,6 @@
 #include "support.h"
 
 namespace {
-
-// Sets an environment variable for one scope.
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) { ::setenv(name.c_str(), value.c_str(), 1); }
-  ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
 
 rd::WeightsRequest request(const std::string& weights) {
   rd::WeightsRequest r;
@@ -48,7 +40,7 @@ TEST_CASE("is_weights_url_accepts_http_https_and_file_only") {
 
 TEST_CASE("resolve_weights_returns_a_path_unchanged_and_finds_cached_files_without_a_request") {
   const std::string home = rd::test::scratch_dir("weights_cache_home");
-  ScopedEnv torch_home("TORCH_HOME", home);
+  rd::test::ScopedEnv torch_home("TORCH_HOME", home);
   CHECK(rd::torch_hub_checkpoint_dir() == home + "/hub/checkpoints");
   CHECK(rd::resolve_weights(request("some/local.pth")) == "some/local.pth");
 
@@ -66,13 +58,13 @@ TEST_CASE("resolve_weights_returns_a_path_unchanged_and_finds_cached_files_witho
 
 TEST_CASE("resolve_weights_offline_names_the_url_and_the_cache_path") {
   const std::string home = rd::test::scratch_dir("weights_cache_offline");
-  ScopedEnv torch_home("TORCH_HOME", home);
+  rd::test::ScopedEnv torch_home("TORCH_HOME", home);
   auto r = request("auto");
   r.offline = true;
   CHECK_THROWS_WITH_AS(rd::resolve_weights(r),
                        doctest::Contains("download https://download.pytorch.org/models/resnet18-f37072fd.pth"),
                        rd::UsageError);
-  ScopedEnv mirror("RD_WEIGHTS_MIRROR", "http://mirror.example/models/");
+  rd::test::ScopedEnv mirror("RD_WEIGHTS_MIRROR", "http://mirror.example/models/");
   CHECK_THROWS_WITH_AS(rd::resolve_weights(r), doctest::Contains("http://mirror.example/models/resnet18-f37072fd.pth"),
                        rd::UsageError);
   CHECK_FALSE(std::filesystem::exists(home + "/hub"));
@@ -87,18 +79,18 @@ TEST_CASE("resolve_weights_refuses_a_url_whose_name_cannot_be_verified") {
 
 TEST_CASE("environment_settings_for_offline_and_timeouts") {
   {
-    ScopedEnv off("RD_OFFLINE", "1");
+    rd::test::ScopedEnv off("RD_OFFLINE", "1");
     CHECK(rd::offline_from_environment());
   }
   {
-    ScopedEnv off("RD_OFFLINE", "0");
+    rd::test::ScopedEnv off("RD_OFFLINE", "0");
     CHECK_FALSE(rd::offline_from_environment());
   }
   CHECK_FALSE(rd::offline_from_environment());
-  ScopedEnv idle("RD_IDLE_TIMEOUT", "7");
+  rd::test::ScopedEnv idle("RD_IDLE_TIMEOUT", "7");
   CHECK(rd::download_options_from_environment().idle_timeout_seconds == 7);
   CHECK(rd::download_options_from_environment().connect_timeout_seconds == 30);
-  ScopedEnv bad("RD_CONNECT_TIMEOUT", "soon");
+  rd::test::ScopedEnv bad("RD_CONNECT_TIMEOUT", "soon");
   CHECK_THROWS_WITH_AS(rd::download_options_from_environment(), doctest::Contains("RD_CONNECT_TIMEOUT='soon'"),
                        rd::UsageError);
 }

@@ -3,7 +3,6 @@
 #include "model/precision.h"
 
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
 #include "errors.h"
 #include "model/state_dict.h"
@@ -14,12 +13,6 @@
 #include "support.h"
 
 namespace {
-
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) { ::setenv(name.c_str(), value.c_str(), 1); }
-  ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
 
 rd::Model reference_model(const std::string& name) {
   const std::string base = rd::test::fixtures() + "/model/" + name;
@@ -49,7 +42,7 @@ TEST_CASE("parse_precision_names_fp32_bf16_auto_and_refuses_the_rest") {
 }
 
 TEST_CASE("bf16_is_refused_where_onednn_is_capped_below_native_bf16") {
-  ScopedEnv cap("DNNL_MAX_CPU_ISA", "avx2");
+  rd::test::ScopedEnv cap("DNNL_MAX_CPU_ISA", "avx2");
   CHECK(rd::missing_cpu_support(rd::Precision::Bf16).find("capped at AVX2") != std::string::npos);
   CHECK_THROWS_WITH_AS(rd::parse_precision("bf16"), doctest::Contains("lacks avx512_bf16 or amx_bf16"),
                        rd::UsageError);
