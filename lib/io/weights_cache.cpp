@@ -81,10 +81,10 @@ std::string resolve_weights(const WeightsRequest& r) {
 
   std::string url = r.weights;
   if (automatic) {
-    const char* mirror = std::getenv("RD_WEIGHTS_MIRROR");
-    url = mirror && *mirror ? fmt::format("{}/{}", std::string(mirror).substr(0, std::string(mirror).find_last_not_of('/') + 1),
-                                          r.file_name)
-                            : r.default_url;
+    const char* set = std::getenv("RD_WEIGHTS_MIRROR");
+    std::string mirror = set ? set : "";
+    while (!mirror.empty() && mirror.back() == '/') mirror.pop_back();
+    url = mirror.empty() ? r.default_url : mirror + "/" + r.file_name;
   }
   const std::string name = automatic ? r.file_name : url_file_name(url);
   const std::string prefix = hash_prefix_of(name);

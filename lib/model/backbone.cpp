@@ -20,12 +20,6 @@ const std::vector<BackboneSpec>& all_backbones() {
 
 }  // namespace
 
-std::string BackboneSpec::sha256_prefix() const {
-  auto dash = weights_file.rfind('-');
-  auto dot = weights_file.rfind('.');
-  return weights_file.substr(dash + 1, dot - dash - 1);
-}
-
 const BackboneSpec& backbone_spec(const std::string& name) {
   for (const auto& spec : all_backbones())
     if (spec.name == name) return spec;

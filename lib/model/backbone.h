@@ -18,9 +18,9 @@ struct BackboneSpec {
   int expansion() const { return block == BlockKind::Basic ? 1 : 4; }
   // Channels of teacher layer k (1..3): 64, 128, 256 times the block expansion.
   int channels(int layer) const { return (32 << layer) * expansion(); }
+  // torchvision names files <arch>-<first 8 hex digits of the sha256>.pth (io/weights_cache.h
+  // checks the digits).
   std::string weights_url() const { return "https://download.pytorch.org/models/" + weights_file; }
-  // torchvision names files <arch>-<first 8 hex digits of the sha256>.pth.
-  std::string sha256_prefix() const;
 };
 
 // Returns the spec of a backbone by name; throws UsageError naming the choices.

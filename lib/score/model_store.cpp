@@ -1,11 +1,8 @@
 #include "score/model_store.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 #include "errors.h"
-#include "io/weights_cache.h"
 #include "model/state_dict.h"
 
 namespace rd {
@@ -81,21 +78,17 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
 }
 
 std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn,
-                                 const WeightsFetch& fetch) {
+                                 WeightsRequest fetch) {
   const BackboneSpec& spec = model.net->spec();
   if (weights == "none") {
     warn(fmt::format("--weights none: the {} teacher has random weights, not ImageNet ones; "
                      "fine for tests and demos, not for real inspection", spec.name));
     return "none";
   }
-  WeightsRequest request;
-  request.weights = weights;
-  request.file_name = spec.weights_file;
-  request.default_url = spec.weights_url();
-  request.offline = fetch.offline;
-  request.download = fetch.download;
-  request.note = fetch.note;
-  const std::string path = resolve_weights(request);
+  fetch.weights = weights;
+  fetch.file_name = spec.weights_file;
+  fetch.default_url = spec.weights_url();
+  const std::string path = resolve_weights(fetch);
   TensorDict dict = read_torch_checkpoint(path);
   try {
     load_state(*model.net->teacher, dict, LoadRules{"", {"layer4.", "fc."}}, path);

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/download.h"
+#include "io/weights_cache.h"
 #include "io/model_file.h"
 #include "model/rd_model.h"
 #include "score/anomaly_map.h"
@@ -38,18 +38,12 @@ std::string save_model(const std::string& path, Model& model, const std::string&
 // `contents` (optional) receives the raw container, for checkpoint state.
 Model load_model(const std::string& path, ModelFileContents* contents = nullptr);
 
-// How "auto" and URL weights may be fetched (io/weights_cache.h).
-struct WeightsFetch {
-  bool offline = false;
-  DownloadOptions download;
-  std::function<void(const std::string&)> note;
-};
-
 // Loads teacher weights from PATH, a URL or "auto" (the torch hub cache, downloaded into it when
-// absent; resolve_weights), or "none" (random; warns). Returns the file name used, for the
-// model's metadata.
+// absent; resolve_weights), or "none" (random; warns). `fetch` says how to download (offline,
+// timeouts, messages); its weights, file name and URL are filled in here. Returns the file name
+// used, for the model's metadata.
 std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn,
-                                 const WeightsFetch& fetch = {});
+                                 WeightsRequest fetch = {});
 
 // Loads OCBE and decoder weights from a checkpoint of the paper's code ({'bn':..., 'decoder':...}).
 void import_reference_checkpoint(Model& model, const std::string& path);

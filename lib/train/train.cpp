@@ -171,7 +171,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   } else {
     torch::manual_seed(o.seed);
     model = create_model(o.backbone, o.image_size);
-    WeightsFetch fetch;
+    WeightsRequest fetch;
     fetch.offline = o.offline;
     fetch.download = o.download;
     fetch.download.progress = cb.on_download;
@@ -237,9 +237,8 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
         Features s;
         {
           Bf16Autocast autocast(run.precision == Precision::Bf16, o.device);
-          s = model.net->student(t);
+          s = model.net->student(t);  // fp32 features (to_features), so the loss is fp32 too
         }
-        for (auto& f : s) f = f.to(torch::kFloat32);  // the loss is fp32 in every precision
         auto loss = distillation_loss(t, s);
         const double value = loss.item<double>();
         if (!std::isfinite(value))
