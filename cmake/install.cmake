@@ -18,7 +18,7 @@
 include(GNUInstallDirs)
 
 set(_rd_tools)
-foreach(_rd_tool IN ITEMS rd-train rd-score rd-map rd-eval rd-threshold)
+foreach(_rd_tool IN ITEMS rd-train rd-score rd-map rd-eval rd-threshold rd-export)
   if(TARGET ${_rd_tool})
     list(APPEND _rd_tools ${_rd_tool})
   endif()
@@ -116,7 +116,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # back to the reference BLAS, several times slower.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libtorch1.13 (>= 1.13.1), libopencv-core406 (>= 4.6.0), \
 libopencv-imgproc406 (>= 4.6.0), libopencv-imgcodecs406 (>= 4.6.0), libfmt9 (>= 9.1.0), \
-libopenblas0-pthread, libcurl4 (>= 7.88), libstdc++6 (>= 12), libgcc-s1, libc6 (>= 2.34)")
+libopenblas0-pthread, libcurl4 (>= 7.88), libonnx1 (>= 1.12.0), libprotobuf32, libstdc++6 (>= 12), libgcc-s1, libc6 (>= 2.34)")
 # What the examples use: jq for tables, GNU parallel, Fashion-MNIST for examples/novelty.sh.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "jq, parallel, python3, dataset-fashion-mnist, bash-completion")
 include(CPack)

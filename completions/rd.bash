@@ -1,4 +1,4 @@
-# bash completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval.
+# bash completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export.
 #
 # Installed once per tool name into share/bash-completion/completions (bash-completion loads it
 # on the first <Tab> after the command), or load it by hand:  source completions/rd.bash
@@ -29,6 +29,9 @@ _rd_map_args='-o --out -m --model -t --threshold --range --normalize --colormap 
 
 _rd_eval_opts="--format --by --curves --fpr-limit --pro-mode --no-pixel $_rd_common_opts"
 _rd_eval_args='-f --format --by --curves --fpr-limit --pro-mode --threads'
+
+_rd_export_opts="--model --output --opset --no-map --map-mode --reduce --precision $_rd_common_opts"
+_rd_export_args='-m --model -o --output --opset --map-mode --reduce --precision --threads'
 
 _rd_threshold_fit_opts="--method --pixel --model --from-model --output $_rd_common_opts"
 _rd_threshold_fit_args='--method -m --model -o --output --threads'
@@ -87,8 +90,11 @@ _rd_complete_value() {
     rd-train:--val | rd-score:--dataset | rd-score:--maps | rd-map:-o | rd-map:--out | rd-eval:--curves)
       _rd_dirs ;;
     rd-score:--map-format) _rd_choices npy tiff ;;
-    rd-score:--map-mode) _rd_choices add mul ;;
-    rd-score:--reduce) _rd_choices max topk: ;;
+    rd-score:--map-mode | rd-export:--map-mode) _rd_choices add mul ;;
+    rd-score:--reduce | rd-export:--reduce) _rd_choices max topk: ;;
+    rd-export:-o | rd-export:--output) _rd_files onnx ;;
+    rd-export:--opset) _rd_choices 13 14 15 16 17 ;;
+    rd-export:--precision) _rd_choices fp32 fp16 ;;
     rd-score:--precision | rd-map:--precision) _rd_choices fp32 bf16 auto ;;
     rd-map:-t | rd-map:--threshold | rd-threshold-apply:-t | rd-threshold-apply:--threshold) _rd_files json ;;
     rd-map:--normalize) _rd_choices fixed per-image ;;
@@ -151,6 +157,7 @@ _rd_train() { _rd_complete rd-train "$_rd_train_opts" "$_rd_train_args"; }
 _rd_score() { _rd_complete rd-score "$_rd_score_opts" "$_rd_score_args"; }
 _rd_map() { _rd_complete rd-map "$_rd_map_opts" "$_rd_map_args"; }
 _rd_eval() { _rd_complete rd-eval "$_rd_eval_opts" "$_rd_eval_args"; }
+_rd_export() { _rd_complete rd-export "$_rd_export_opts" "$_rd_export_args"; }
 
 _rd_threshold() {
   local i command=""
@@ -180,3 +187,4 @@ complete -F _rd_score rd-score
 complete -F _rd_threshold rd-threshold
 complete -F _rd_map rd-map
 complete -F _rd_eval rd-eval
+complete -F _rd_export rd-export

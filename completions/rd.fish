@@ -1,4 +1,4 @@
-# fish completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval.
+# fish completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export.
 # Installed as share/fish/vendor_completions.d/<tool>.fish for each tool (the same file), or
 # load it by hand:  source completions/rd.fish
 #
@@ -121,3 +121,19 @@ complete -c rd-eval -s v -l verbose -d 'Print more details on stderr'
 complete -c rd-eval -l threads -x -d 'Threads to use'
 complete -c rd-eval -l progress -d 'Show a progress bar even when stderr is not a terminal'
 complete -c rd-eval -l no-progress -d 'Never show a progress bar'
+
+# rd-export
+complete -c rd-export -s m -l model -x -a '(__fish_complete_suffix .rdm)' -d 'Model file to export'
+complete -c rd-export -s o -l output -x -a '(__fish_complete_suffix .onnx)' -d 'ONNX file to write'
+complete -c rd-export -l opset -x -a '13 14 15 16 17' -d 'ONNX opset'
+complete -c rd-export -l no-map -d 'Output the teacher and student features instead of score and map'
+complete -c rd-export -l map-mode -x -a 'add mul' -d 'Combine the scales by sum or product'
+complete -c rd-export -l reduce -x -a 'max topk:' -d 'The score from the map'
+complete -c rd-export -l precision -x -a 'fp32 fp16' -d 'Network weights and activations'
+complete -c rd-export -s h -l help -d 'Print the options and exit'
+complete -c rd-export -l version -d 'Print the version and exit'
+complete -c rd-export -s q -l quiet -d 'Print only errors on stderr'
+complete -c rd-export -s v -l verbose -d 'Print more details on stderr'
+complete -c rd-export -l threads -x -d 'Threads to use'
+complete -c rd-export -l progress -d 'Show a progress bar even when stderr is not a terminal'
+complete -c rd-export -l no-progress -d 'Never show a progress bar'

@@ -1,5 +1,7 @@
 #include "model/conv_bn.h"
 
+#include <stdexcept>
+
 namespace rd {
 
 torch::Tensor FusedConv::operator()(const torch::Tensor& x) const {
@@ -59,6 +61,35 @@ void ConvBn::fold(bool pack_for_cpu, Precision precision) {
                                                      {fused_.padding, fused_.padding},
                                                      {fused_.stride, fused_.stride}, {1, 1}, 1);
   }
+}
+
+namespace {
+
+std::vector<float> values_of(const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+}  // namespace
+
+std::string ConvBn::emit(GraphSink& graph, const std::string& x) const {
+  if (!folded()) throw std::logic_error("ConvBn::emit needs the BatchNorm folded");
+  ConvWeights w;
+  torch::Tensor weight = fused_.weight, bias = fused_.bias;
+  if (fused_.depth_to_space) {
+    // Undoes fold's reordering: channel o*4 + i*2 + j of the 1x1 form is output o at (i, j).
+    weight = weight.view({spec_.out, 2, 2, spec_.in}).permute({3, 0, 1, 2});
+    bias = bias.view({spec_.out, 4}).select(1, 0);
+    w.transposed = true;
+    w.stride = 2;
+  } else {
+    w.stride = fused_.stride;
+    w.padding = fused_.padding;
+  }
+  w.shape = weight.sizes().vec();
+  w.weight = values_of(weight);
+  w.bias = values_of(bias);
+  return graph.conv(x, w);
 }
 
 }  // namespace rd

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "model/graph_sink.h"
 #include "model/precision.h"
 #include "rd_torch.h"
 
@@ -42,6 +43,9 @@ class ConvBn {
   bool packed() const { return fused_.packed.defined(); }
   // The element type activations must have in oneDNN's layout to enter this convolution.
   torch::Dtype blocked_dtype() const { return fused_.blocked_dtype; }
+  // Adds the folded convolution to an export graph (fold first); the transposed one goes out as
+  // a ConvTranspose again, which every runtime has a fast kernel for.
+  std::string emit(GraphSink& graph, const std::string& x) const;
 
  private:
   ConvSpec spec_;

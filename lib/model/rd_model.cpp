@@ -21,6 +21,13 @@ Features TeacherImpl::forward(const torch::Tensor& image) {
   return {to_features(a), to_features(b), to_features(c)};
 }
 
+FeatureNames TeacherImpl::emit(GraphSink& graph, const std::string& image) const {
+  auto x = graph.max_pool(graph.relu(stem_.emit(graph, image)), 3, 2, 1);
+  auto a = emit_stage(layer1_, graph, x);
+  auto b = emit_stage(layer2_, graph, a);
+  return {a, b, emit_stage(layer3_, graph, b)};
+}
+
 void TeacherImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   stem_.fold(pack_for_cpu, precision);
   fold_stage(layer1_, pack_for_cpu, precision);
@@ -48,6 +55,12 @@ torch::Tensor BottleneckImpl::forward(const Features& t) {
   return bn_layer_->forward(down2_.packed() ? merged.to_mkldnn(down2_.blocked_dtype()) : merged);
 }
 
+std::string BottleneckImpl::emit(GraphSink& graph, const FeatureNames& t) const {
+  auto a = graph.relu(down1b_.emit(graph, graph.relu(down1a_.emit(graph, t[0]))));
+  auto b = graph.relu(down2_.emit(graph, t[1]));
+  return emit_stage(bn_layer_, graph, graph.concat({a, b, t[2]}, 1));
+}
+
 void BottleneckImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   down1a_.fold(pack_for_cpu, precision);
   down1b_.fold(pack_for_cpu, precision);
@@ -67,6 +80,12 @@ Features DecoderImpl::forward(const torch::Tensor& embedding) {
   auto b = layer2_->forward(c);
   auto a = layer3_->forward(b);
   return {to_features(a), to_features(b), to_features(c)};
+}
+
+FeatureNames DecoderImpl::emit(GraphSink& graph, const std::string& embedding) const {
+  auto c = emit_stage(layer1_, graph, embedding);
+  auto b = emit_stage(layer2_, graph, c);
+  return {emit_stage(layer3_, graph, b), b, c};
 }
 
 void DecoderImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {

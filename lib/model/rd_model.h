@@ -5,6 +5,7 @@
 
 #include "model/backbone.h"
 #include "model/conv_bn.h"
+#include "model/graph_sink.h"
 #include "rd_torch.h"
 
 namespace rd {
@@ -16,6 +17,7 @@ class TeacherImpl : public torch::nn::Module {
  public:
   explicit TeacherImpl(const BackboneSpec& spec);
   Features forward(const torch::Tensor& image);
+  FeatureNames emit(GraphSink& graph, const std::string& image) const;
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
@@ -30,6 +32,7 @@ class BottleneckImpl : public torch::nn::Module {
  public:
   explicit BottleneckImpl(const BackboneSpec& spec);
   torch::Tensor forward(const Features& teacher);
+  std::string emit(GraphSink& graph, const FeatureNames& teacher) const;
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
@@ -43,6 +46,7 @@ class DecoderImpl : public torch::nn::Module {
   explicit DecoderImpl(const BackboneSpec& spec);
   // Returns the restored features in teacher order: stride 4, 8, 16.
   Features forward(const torch::Tensor& embedding);
+  FeatureNames emit(GraphSink& graph, const std::string& embedding) const;
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:

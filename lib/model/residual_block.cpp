@@ -42,6 +42,15 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   return out.relu_();
 }
 
+std::string ResidualBlockImpl::emit(GraphSink& graph, const std::string& x) const {
+  std::string out = x;
+  for (size_t i = 0; i < body_.size(); ++i) {
+    out = body_[i].emit(graph, out);
+    if (i + 1 < body_.size()) out = graph.relu(out);
+  }
+  return graph.relu(graph.add(out, shortcut_holder_ ? shortcut_.emit(graph, x) : x));
+}
+
 void ResidualBlockImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   for (auto& unit : body_) unit.fold(pack_for_cpu, precision);
   if (shortcut_holder_) shortcut_.fold(pack_for_cpu, precision);
@@ -55,6 +64,11 @@ torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in
     in = planes * expansion_of(kind);
   }
   return stage;
+}
+
+std::string emit_stage(const torch::nn::Sequential& stage, GraphSink& graph, std::string x) {
+  for (const auto& child : stage->children()) x = child->as<ResidualBlockImpl>()->emit(graph, x);
+  return x;
 }
 
 void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu, Precision precision) {

@@ -21,6 +21,7 @@ class ResidualBlockImpl : public torch::nn::Module {
  public:
   explicit ResidualBlockImpl(const BlockSpec& spec);
   torch::Tensor forward(const torch::Tensor& x);
+  std::string emit(GraphSink& graph, const std::string& x) const;
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
@@ -34,6 +35,9 @@ TORCH_MODULE(ResidualBlock);
 // with the stride and a projection shortcut where shapes change.
 torch::nn::Sequential make_stage(BlockKind kind, Direction direction, int64_t in, int64_t planes,
                                  int blocks, int64_t stride, int64_t base_width);
+
+// Adds a (folded) stage to an export graph, block by block.
+std::string emit_stage(const torch::nn::Sequential& stage, GraphSink& graph, std::string x);
 
 // Folds BatchNorm into the convolutions of every block of a stage.
 void fold_stage(torch::nn::Sequential& stage, bool pack_for_cpu, Precision precision);

@@ -44,8 +44,8 @@ expect() {  # expect "WORDS..." EXPECTED-LINES...
   [[ $got == "$want" ]] || fail "bash: '$words<TAB>' offers [${got//$'\n'/ }], expected [${want//$'\n'/ }]"
 }
 
-# Loading registers all five tools.
-for tool in rd-train rd-score rd-threshold rd-map rd-eval; do
+# Loading registers all six tools.
+for tool in rd-train rd-score rd-threshold rd-map rd-eval rd-export; do
   out=$(bash --norc --noprofile -c 'source "$1" && complete -p "$2"' _ "$completions/rd.bash" "$tool") ||
     fail "completions/rd.bash does not register $tool"
   assert_contains "$out" "-F " "complete -p $tool"
@@ -58,6 +58,8 @@ expect "rd-train --backbone = w" wide_resnet101_2 wide_resnet50_2
 expect "rd-train --backbone = " resnet18 resnet34 resnet50 wide_resnet101_2 wide_resnet50_2
 expect "rd-train --cache-features " auto off ram
 expect "rd-train --epochs "  # a number: nothing to offer, and no file names
+expect "rd-export --precision " fp16 fp32
+expect "rd-export --no" --no-map --no-progress
 expect "rd-score --device " auto cpu cuda
 expect "rd-score --map-format " npy tiff
 expect "rd-score --map-mode " add mul
@@ -90,15 +92,15 @@ expect "rd-eval --curves m" maps
 expect "rd-eval s" scores.jsonl
 expect "rd-score -m model.rdm i" images
 
-# zsh: the file parses, and compinit registers it for the five commands.
+# zsh: the file parses, and compinit registers it for the six commands.
 if command -v zsh >/dev/null; then
   zsh -n "$completions/_rd" || fail "zsh -n completions/_rd"
   # The dump goes to a scratch file: compinit replaces its dump file by rename, and as root
   # `-d /dev/null` turned /dev/null into a regular file for the whole machine.
   out=$(zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"
-                   print -r -- $_comps[rd-train] $_comps[rd-score] $_comps[rd-threshold] $_comps[rd-map] $_comps[rd-eval]' \
+                   print -r -- $_comps[rd-train] $_comps[rd-score] $_comps[rd-threshold] $_comps[rd-map] $_comps[rd-eval] $_comps[rd-export]' \
           _ "$completions" "$TEST_TMP/zcompdump" 2>&1) || fail "zsh compinit with completions/: $out"
-  assert_eq "$out" "_rd _rd _rd _rd _rd" "zsh completion functions of the five tools"
+  assert_eq "$out" "_rd _rd _rd _rd _rd _rd" "zsh completion functions of the six tools"
 else
   echo "skip: zsh is not installed; completions/_rd not checked"
 fi

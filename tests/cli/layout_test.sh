@@ -15,6 +15,7 @@ declare -A allowed=(
   [eval]="io pth"
   [score]="model io pth"
   [train]="score eval model io pth"
+  [export]="score model io pth"
   [draw]="score eval model io pth"
   [cli]="draw train score eval model io pth"
 )
