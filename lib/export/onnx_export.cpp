@@ -12,8 +12,6 @@
 namespace rd {
 namespace {
 
-// What a runtime needs besides the graph to give the same decision as rd: the input's
-// preprocessing, the head's settings and the validation statistics thresholds are fitted on.
 // [0.485, 0.456, 0.406] as the user wrote them, not the float's nearest double.
 std::string json_floats(const std::array<float, 3>& v) {
   nlohmann::json a = nlohmann::json::array();
@@ -21,6 +19,8 @@ std::string json_floats(const std::array<float, 3>& v) {
   return a.dump();
 }
 
+// What a runtime needs besides the graph to give the same decision as rd: the input's
+// preprocessing, the head's settings and the validation statistics thresholds are fitted on.
 void add_metadata(OnnxGraph& g, const Model& m, const ExportOptions& o) {
   g.metadata("rd.model_id", m.id);
   g.metadata("rd.version", RD_VERSION);
@@ -36,7 +36,7 @@ void add_metadata(OnnxGraph& g, const Model& m, const ExportOptions& o) {
   g.metadata("rd.reduce", m.map.top_k > 0 ? fmt::format("topk:{}", m.map.top_k) : "max");
   g.metadata("rd.precision", o.fp16 ? "fp16" : "fp32");
   g.metadata("rd.outputs", o.with_map ? "score,map"
-                                      : "teacher_1,teacher_2,teacher_3,student_1,student_2,student_3");
+                                      : "teacher_1,student_1,teacher_2,student_2,teacher_3,student_3");
   const auto validation = m.meta.find("validation");
   if (validation != m.meta.end() && validation->is_object()) {
     nlohmann::json stats = *validation;
