@@ -65,14 +65,13 @@ MapHeadOutputs add_map_head(OnnxGraph& g, const FeatureNames& teacher, const Fea
     map = smooth_along(g, smooth_along(g, map, 3, taps), 2, taps);
   }
   const std::string flat = g.node("Flatten", {map}, {{"axis", int64_t(1)}});
-  const std::string reduce_axes = "axes";
   std::string score;
   if (spec.top_k > 0) {
     const int64_t k = std::min<int64_t>(spec.top_k, int64_t(spec.size) * spec.size);
     const std::string highest = g.node("TopK", {flat, g.i64({k})}, {{"axis", int64_t(1)}}, 2);
-    score = g.node("ReduceMean", {highest}, {{reduce_axes, Ints{1}}, {"keepdims", int64_t(0)}});
+    score = g.node("ReduceMean", {highest}, {{"axes", Ints{1}}, {"keepdims", int64_t(0)}});
   } else {
-    score = g.node("ReduceMax", {flat}, {{reduce_axes, Ints{1}}, {"keepdims", int64_t(0)}});
+    score = g.node("ReduceMax", {flat}, {{"axes", Ints{1}}, {"keepdims", int64_t(0)}});
   }
   return {map, score};
 }
