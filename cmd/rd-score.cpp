@@ -61,8 +61,10 @@ int main(int argc, char** argv) {
     if (args.count("map-mode")) model.map.mode = rd::parse_map_mode(args["map-mode"].as<std::string>());
     if (args.count("reduce")) model.map.top_k = rd::parse_reduce(args["reduce"].as<std::string>());
     rd::prepare_for_scoring(model, o.device, precision);
-    rd::cli::info(c, fmt::format("model {} ({}, {} px, id {}, {})", model_path, model.net->spec().name,
-                                 model.image_size, model.id, rd::precision_name(precision)));
+    const std::string tiles = model.tiling.enabled()
+        ? fmt::format(" tiles, stride {}, scale {}", model.tiling.stride, model.tiling.scale) : "";
+    rd::cli::info(c, fmt::format("model {} ({}, {} px{}, id {}, {})", model_path, model.net->spec().name,
+                                 model.image_size, tiles, model.id, rd::precision_name(precision)));
 
     if (!args.count("dataset") && in.inputs.empty() && isatty(STDIN_FILENO))
       throw rd::UsageError("no inputs (give images, a directory, --dataset DIR, or a list on stdin)");

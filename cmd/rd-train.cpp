@@ -18,6 +18,7 @@
 #include "io/mvtec.h"
 #include "io/weights_cache.h"
 #include "score/runtime.h"
+#include "score/tiles.h"
 #include "train/train.h"
 
 namespace {
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
                   "or none (random)", cxxopts::value<std::string>()->default_value(d.weights))
       ("offline", "Never download weights: auto and URLs use the cache only (also RD_OFFLINE=1)")
       ("image-size", "Input side in pixels (multiple of 32)", cxxopts::value<int>()->default_value(std::to_string(d.image_size)))
+      ("tile", "Train on tiles of SIZE px (the image size), origins STRIDE apart (default SIZE: no overlap); "
+               "the model scores every image on the same grid", cxxopts::value<std::string>(), "SIZE[,STRIDE]")
+      ("tile-scale", "With --tile: resize each image by F in (0, 1] before cutting tiles",
+       cxxopts::value<double>()->default_value("1"), "F")
       ("epochs", "Training epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)))
       ("batch-size", "Images per step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
       ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.005"))
@@ -93,6 +98,14 @@ int main(int argc, char** argv) {
     o.offline = args.count("offline") > 0 || rd::offline_from_environment();
     o.download = rd::download_options_from_environment();
     o.image_size = args["image-size"].as<int>();
+    if (args.count("tile")) {
+      o.tiling = rd::parse_tiling(args["tile"].as<std::string>(), args["tile-scale"].as<double>());
+      if (args.count("image-size") && o.image_size != o.tiling.size)
+        throw rd::UsageError(fmt::format("--image-size {} and --tile {}: a tiled model's image size is its tile size",
+                                         o.image_size, o.tiling.size));
+    } else if (args.count("tile-scale")) {
+      throw rd::UsageError("--tile-scale needs --tile");
+    }
     o.epochs = args["epochs"].as<int>();
     o.batch_size = args["batch-size"].as<int>();
     o.lr = args["lr"].as<double>();
@@ -147,6 +160,7 @@ int main(int argc, char** argv) {
       bar.finish();
       nlohmann::json line = {{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
                              {"images_per_second", e.images_per_second}};
+      if (e.tiles_per_second > 0) line["tiles_per_second"] = e.tiles_per_second;
       if (log) *log << line.dump() << "\n" << std::flush;
       if (!c.quiet)
         std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f} ({:.1f} s, {:.2f} images/s)\n", e.epoch,
@@ -163,6 +177,7 @@ int main(int argc, char** argv) {
     nlohmann::json summary = {{"model", o.output}, {"id", r.model_id}, {"images", r.images},
                               {"failed_images", r.failed_images}, {"epochs", r.epochs_done},
                               {"final_loss", r.final_loss}};
+    if (r.tiles) summary["tiles"] = r.tiles;
     std::cout << summary.dump() << std::endl;
     if (!std::cout) throw rd::RuntimeFailure("cannot write to stdout");
     return int(r.failed_images ? rd::kExitSomeFailed : rd::kExitOk);

@@ -10,10 +10,10 @@
 _rd_common_opts='--help --version --quiet --verbose --threads --progress --no-progress'
 
 # Long options of each tool (of each rd-threshold command), and the options that take a value.
-_rd_train_opts="--output --backbone --weights --offline --image-size --epochs --batch-size --lr --seed --val
+_rd_train_opts="--output --backbone --weights --offline --image-size --tile --tile-scale --epochs --batch-size --lr --seed --val
   --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference --max-pixels
   --null $_rd_common_opts --device"
-_rd_train_args='-o --output --backbone --weights --image-size --epochs --batch-size --lr --seed
+_rd_train_args='-o --output --backbone --weights --image-size --tile --tile-scale --epochs --batch-size --lr --seed
   --val --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference
   --max-pixels --threads --device'
 

@@ -11,6 +11,8 @@ complete -c rd-train -l backbone -x -a 'resnet18 resnet34 resnet50 wide_resnet50
 complete -c rd-train -l weights -x -a '(__fish_complete_suffix .pth) auto\t"torchvision file in \$TORCH_HOME, downloaded when absent" none\t"random teacher (tests, demos)"' -d 'Teacher weights'
 complete -c rd-train -l offline -d 'Never download weights (also RD_OFFLINE=1)'
 complete -c rd-train -l image-size -x -d 'Input side in pixels, multiple of 32 (default 256)'
+complete -c rd-train -l tile -x -d 'Train and score on tiles: SIZE[,STRIDE] px'
+complete -c rd-train -l tile-scale -x -d 'With --tile: resize each image by F in (0, 1] first (default 1)'
 complete -c rd-train -l epochs -x -d 'Training epochs (default 200)'
 complete -c rd-train -l batch-size -x -d 'Images per step (default 16)'
 complete -c rd-train -l lr -x -d 'Adam learning rate (default 0.005)'

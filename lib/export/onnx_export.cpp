@@ -79,6 +79,10 @@ ExportSummary export_onnx(const std::string& model_path, const std::string& onnx
   if (o.opset < kMinOpset || o.opset > kMaxOpset)
     throw UsageError(fmt::format("--opset {}: rd exports opsets {} to {}", o.opset, kMinOpset, kMaxOpset));
   Model m = load_model(model_path);
+  if (m.tiling.enabled())
+    throw UsageError(fmt::format("'{}' is a tiled model ({} px tiles): the graph would score single tiles, with "
+                                 "seams between their maps; rd-export does not export tiled models",
+                                 model_path, m.tiling.size));
   if (!o.map_mode.empty()) m.map.mode = parse_map_mode(o.map_mode);
   if (!o.reduce.empty()) m.map.top_k = parse_reduce(o.reduce);
   torch::NoGradGuard no_grad;

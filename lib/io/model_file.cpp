@@ -57,7 +57,7 @@ std::string content_digest(const unsigned char* data, size_t size) {
 }
 
 std::string write_model_file(const std::string& path, const nlohmann::json& meta,
-                             const std::vector<TensorView>& tensors) {
+                             const std::vector<TensorView>& tensors, uint32_t version) {
   nlohmann::json index = nlohmann::json::array();
   size_t offset = 0;
   for (const auto& t : tensors) {
@@ -67,7 +67,7 @@ std::string write_model_file(const std::string& path, const nlohmann::json& meta
   }
   const std::string header = nlohmann::json{{"meta", meta}, {"tensors", index}}.dump();
   std::string head(reinterpret_cast<const char*>(kMagic), 8);
-  put_u32(head, kModelFormatVersion);
+  put_u32(head, version);
   put_u32(head, 0);
   put_u64(head, header.size());
   head += header;

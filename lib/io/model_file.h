@@ -11,7 +11,8 @@
 
 namespace rd {
 
-constexpr uint32_t kModelFormatVersion = 1;
+// The newest format version this rd reads. 2: the model is tiled (metadata `tiling`).
+constexpr uint32_t kModelFormatVersion = 2;
 
 struct TensorView {
   std::string name;
@@ -28,9 +29,10 @@ struct ModelFileContents {
 };
 
 // Writes the container atomically: a reader sees the old file or the new one, never a torn one.
-// Returns the digest.
+// `version` is the oldest format that describes the contents, so that older readers take every
+// file they can read correctly. Returns the digest.
 std::string write_model_file(const std::string& path, const nlohmann::json& meta,
-                             const std::vector<TensorView>& tensors);
+                             const std::vector<TensorView>& tensors, uint32_t version = 1);
 
 // Reads and verifies a container; throws FormatError naming the file and the cause (truncated,
 // not an rd model, newer format version, checksum mismatch, tensor past the end).

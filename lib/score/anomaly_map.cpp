@@ -47,9 +47,9 @@ torch::Tensor raw_anomaly_maps(const Features& teacher, const Features& student,
   return total.squeeze(1).to(torch::kFloat32).contiguous();
 }
 
-double smooth_and_score(float* map, int size, const MapSettings& settings) {
-  gaussian_smooth(map, size, size, settings.sigma);
-  const size_t n = size_t(size) * size;
+double smooth_and_score(float* map, int height, int width, const MapSettings& settings) {
+  gaussian_smooth(map, height, width, settings.sigma);
+  const size_t n = size_t(height) * width;
   if (settings.top_k <= 0) return *std::max_element(map, map + n);
   const size_t k = std::min<size_t>(settings.top_k, n);
   std::vector<float> v(map, map + n);

@@ -23,8 +23,9 @@ int parse_reduce(const std::string& text);
 // size x size and summed (or multiplied). Returns [N, size, size] float32, not yet smoothed.
 torch::Tensor raw_anomaly_maps(const Features& teacher, const Features& student, int size, MapMode mode);
 
-// Smooths one map in place (scipy's gaussian_filter) and returns the image score.
-double smooth_and_score(float* map, int size, const MapSettings& settings);
+// Smooths one row-major height x width map in place (scipy's gaussian_filter) and returns the
+// image score.
+double smooth_and_score(float* map, int height, int width, const MapSettings& settings);
 
 // 1 - cos per sample over each flattened feature map, averaged over the batch, summed over scales.
 torch::Tensor distillation_loss(const Features& teacher, const Features& student);

@@ -4,7 +4,7 @@
 
 namespace rd {
 
-BatchMaps infer_maps(Model& model, const torch::Tensor& inputs) {
+torch::Tensor infer_raw_maps(Model& model, const torch::Tensor& inputs) {
   torch::InferenceMode guard;
   auto& net = *model.net;
   Features t, s;
@@ -15,10 +15,15 @@ BatchMaps infer_maps(Model& model, const torch::Tensor& inputs) {
     t = net.teacher->forward(inputs);
     s = net.student(t);
   }
+  return raw_anomaly_maps(t, s, model.image_size, model.map.mode).to(torch::kCPU).contiguous();
+}
+
+BatchMaps infer_maps(Model& model, const torch::Tensor& inputs) {
   BatchMaps out;
-  out.maps = raw_anomaly_maps(t, s, model.image_size, model.map.mode).to(torch::kCPU).contiguous();
+  out.maps = infer_raw_maps(model, inputs);
+  const int side = model.image_size;
   for (int64_t i = 0; i < out.maps.size(0); ++i)
-    out.scores.push_back(smooth_and_score(out.maps[i].data_ptr<float>(), model.image_size, model.map));
+    out.scores.push_back(smooth_and_score(out.maps[i].data_ptr<float>(), side, side, model.map));
   return out;
 }
 

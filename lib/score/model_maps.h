@@ -9,7 +9,8 @@
 namespace rd {
 
 // Loads the model and returns a function that decodes an image, runs the model and returns its
-// smoothed anomaly map (CV_32F, image_size x image_size). Throws FormatError for a bad model;
+// smoothed anomaly map (CV_32F, image_size x image_size; for a tiled model the stitched map at
+// the scaled image's size). Throws FormatError for a bad model;
 // the returned function throws InputError for a bad image.
 // `precision` is fp32, bf16 or auto (parse_precision).
 std::function<cv::Mat(const std::string& image_path)> map_computer(const std::string& model_path,

@@ -9,11 +9,13 @@ namespace rd {
 namespace {
 
 nlohmann::json settings_meta(const Model& m) {
-  return {{"backbone", m.net->spec().name},
+  nlohmann::json j = {{"backbone", m.net->spec().name},
           {"image_size", m.image_size},
           {"normalization", {{"mean", m.norm.mean}, {"std", m.norm.std}}},
           {"map", {{"mode", map_mode_name(m.map.mode)}, {"sigma", m.map.sigma},
                    {"reduce", m.map.top_k > 0 ? fmt::format("topk:{}", m.map.top_k) : "max"}}}};
+  if (m.tiling.enabled()) j["tiling"] = tiling_json(m.tiling);
+  return j;
 }
 
 }  // namespace
@@ -44,7 +46,9 @@ std::string save_model(const std::string& path, Model& model, const std::string&
     views.push_back({name, dt, c.sizes().vec(), c.data_ptr(), size_t(c.nbytes())});
   }
   views.insert(views.end(), extra.begin(), extra.end());
-  model.id = write_model_file(path, meta, views);
+  // A tiled model scored as an untiled one would give wrong scores without a word: rd versions
+  // that do not know tiles must refuse it, and they refuse newer format versions.
+  model.id = write_model_file(path, meta, views, model.tiling.enabled() ? 2 : 1);
   return model.id;
 }
 
@@ -63,6 +67,11 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
     m.map.mode = parse_map_mode(meta.at("map").at("mode").get<std::string>());
     m.map.sigma = meta.at("map").at("sigma").get<double>();
     m.map.top_k = parse_reduce(meta.at("map").at("reduce").get<std::string>());
+    if (meta.contains("tiling")) {
+      m.tiling = tiling_from_json(meta.at("tiling"));
+      if (m.tiling.size != m.image_size)
+        throw fail(fmt::format("tile size {} differs from the image size {}", m.tiling.size, m.image_size));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw fail(fmt::format("incomplete model settings: {}", e.what()));
   } catch (const UsageError& e) {

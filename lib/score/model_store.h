@@ -11,6 +11,7 @@
 #include "model/rd_model.h"
 #include "score/anomaly_map.h"
 #include "score/preprocess.h"
+#include "score/tiles.h"
 
 namespace rd {
 
@@ -19,6 +20,7 @@ struct Model {
   int image_size = 256;
   Normalization norm;
   MapSettings map;
+  Tiling tiling;        // enabled: every image is cut into this grid of image_size tiles
   nlohmann::json meta;  // everything else the file records (training summary, validation stats, ...)
   std::string id;       // content digest of the file it was loaded from or saved to
   Precision precision = Precision::Fp32;  // what prepare_for_scoring set up the network for

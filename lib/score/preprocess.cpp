@@ -39,4 +39,32 @@ torch::Tensor to_model_input(const DecodedImage& image, int size, const Normaliz
   return ((x[0] - mean) / std).contiguous();
 }
 
+DecodedImage resize_image(const DecodedImage& image, cv::Size size) {
+  if (size.width == image.width && size.height == image.height) return image;
+  DecodedImage out = image;
+  out.width = size.width;
+  out.height = size.height;
+  if (!image.rgb8.empty()) {
+    out.rgb8 = pil_resize_bilinear(image.rgb8, size.width, size.height);
+    return out;
+  }
+  const cv::Mat& m = image.rgb;
+  auto hwc = torch::from_blob(const_cast<float*>(m.ptr<float>()), {m.rows, m.cols, 3},
+                              {int64_t(m.step1()), 3, 1}, torch::kFloat32);
+  auto x = at::_upsample_bilinear2d_aa(hwc.permute({2, 0, 1}).unsqueeze(0).contiguous(),
+                                       {size.height, size.width}, /*align_corners=*/false);
+  auto resized = x[0].permute({1, 2, 0}).contiguous();
+  out.rgb = cv::Mat(size.height, size.width, CV_32FC3, resized.data_ptr<float>()).clone();
+  return out;
+}
+
+DecodedImage crop_image(const DecodedImage& image, const cv::Rect& rect) {
+  DecodedImage out = image;
+  out.width = rect.width;
+  out.height = rect.height;
+  if (!image.rgb8.empty()) out.rgb8 = image.rgb8(rect);
+  else out.rgb = image.rgb(rect);
+  return out;
+}
+
 }  // namespace rd

@@ -17,4 +17,11 @@ struct Normalization {
 // antialiased bilinear in float; then normalises. Returns a [3, size, size] float tensor.
 torch::Tensor to_model_input(const DecodedImage& image, int size, const Normalization& norm = {});
 
+// The image resized to `size` with the same resampling as to_model_input (8-bit: Pillow's
+// bilinear; deeper: antialiased bilinear in float). The same image when the size already matches.
+DecodedImage resize_image(const DecodedImage& image, cv::Size size);
+
+// A view of `rect` of the image's pixels (no copy).
+DecodedImage crop_image(const DecodedImage& image, const cv::Rect& rect);
+
 }  // namespace rd

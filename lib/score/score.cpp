@@ -2,14 +2,10 @@
 
 #include <future>
 #include <thread>
-#include <unordered_set>
-
-#include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "errors.h"
-#include "io/npy.h"
 #include "score/inference.h"
+#include "score/score_parts.h"
 
 namespace rd {
 namespace {
@@ -26,20 +22,12 @@ struct Item {
 class BatchReader {
  public:
   BatchReader(InputSource& source, const ScoreOptions& o, const Model& model, ScoreSummary& summary)
-      : source_(source), o_(o), size_(model.image_size), norm_(model.norm), summary_(summary) {
-    if (!o.resume_file.empty()) done_ = read_done_paths(o.resume_file);
-  }
+      : inputs_(source, o, summary), o_(o), size_(model.image_size), norm_(model.norm) {}
 
   std::vector<Item> read() {
     std::vector<Item> batch;
-    for (InputRecord r; int(batch.size()) < o_.batch_size && source_.next(r);) {
-      if (r.error.empty() && (!in_shard(r.path, o_.shard) || done_.count(r.path))) {
-        ++summary_.skipped;
-        continue;
-      }
-      if (!r.error.empty() && o_.shard.count > 1 && !in_shard(std::to_string(r.line), o_.shard)) continue;
+    for (InputRecord r; int(batch.size()) < o_.batch_size && inputs_.next(r);)
       batch.push_back(Item{std::move(r), {}, 0, 0, {}});
-    }
     decode(batch);
     return batch;
   }
@@ -70,27 +58,11 @@ class BatchReader {
     for (auto& th : pool) th.join();
   }
 
-  InputSource& source_;
+  detail::InputFilter inputs_;
   const ScoreOptions& o_;
   int size_;
   Normalization norm_;
-  ScoreSummary& summary_;
-  std::unordered_set<std::string> done_;
 };
-
-void save_map(const float* map, int size, const std::string& path, const std::string& format) {
-  if (format == "tiff") {
-    cv::Mat m(size, size, CV_32F, const_cast<float*>(map));
-    bool ok = false;
-    try {
-      ok = cv::imwrite(path, m);
-    } catch (const cv::Exception&) {
-    }
-    if (!ok) throw RuntimeFailure(fmt::format("cannot write map '{}'", path));
-  } else {
-    write_npy(path, map, size, size);
-  }
-}
 
 }  // namespace
 
@@ -102,9 +74,8 @@ void prepare_for_scoring(Model& model, const torch::Device& device, Precision pr
 }
 
 ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions& o, const ScoreCallbacks& cb) {
-  if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-  if (o.map_format != "npy" && o.map_format != "tiff")
-    throw UsageError(fmt::format("bad --map-format '{}' (choose npy or tiff)", o.map_format));
+  detail::check_score_options(o);
+  if (model.tiling.enabled()) return detail::score_tiled_inputs(model, source, o, cb);
   ScoreSummary summary;
   BatchReader reader(source, o, model, summary);
   auto pending = std::async(std::launch::async, [&] { return reader.read(); });
@@ -122,25 +93,14 @@ ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions&
     size_t k = 0;
     for (auto& it : batch) {
       if (!it.error.empty()) {
-        if (cb.warn) cb.warn(it.error);
-        cb.emit(error_record(it.input.fields.is_object() ? it.input.fields : RecordFields(it.input.path), it.error));
-        ++summary.failed;
+        detail::report_failure(it.input, it.error, cb, summary);
         continue;
       }
-      RecordFields rec = it.input.fields;
-      rec["score"] = out.scores[k];
-      rec["width"] = it.width;
-      rec["height"] = it.height;
-      rec["model"] = model.id;
-      if (model.precision != Precision::Fp32) rec["precision"] = precision_name(model.precision);
-      if (!o.maps_dir.empty()) {
-        const std::string path = o.maps_dir + "/" + output_file_name(it.input.path, o.map_format == "tiff" ? "tiff" : "npy");
-        save_map(out.maps[int64_t(k)].data_ptr<float>(), model.image_size, path, o.map_format);
-        rec["map"] = path;
-      }
+      const int side = model.image_size;
+      cb.emit(detail::scored_record(it.input, out.scores[k], it.width, it.height, model, o,
+                                    out.maps[int64_t(k)].data_ptr<float>(), side, side));
       ++k;
       ++summary.scored;
-      cb.emit(rec);
     }
     if (cb.progress) cb.progress(summary.scored + summary.failed);
     if (stop) break;

@@ -17,6 +17,7 @@
 #include "model/state_dict.h"
 #include "score/image_batch.h"
 #include "score/inference.h"
+#include "score/tiled_inference.h"
 #include "train/adam.h"
 
 namespace rd {
@@ -128,27 +129,57 @@ std::vector<std::pair<std::string, torch::Tensor>> trainable_named(Model& model)
   return out;
 }
 
+// Every pixel of a few hundred maps is millions of values: a fixed stride keeps ~4M.
+int64_t pixel_stride(size_t images, int64_t pixels_per_map) {
+  return std::max<int64_t>(1, int64_t(images) * pixels_per_map / 4'000'000);
+}
+
+// Scores and sampled pixels of the validation images' maps; for a tiled model the stitched
+// maps, so that thresholds fitted on them mean what rd-score's scores mean.
 nlohmann::json validation_stats(Model& model, const std::vector<std::string>& paths, const TrainOptions& o,
                                 const TrainCallbacks& cb, size_t& failed) {
-  LoadedImages val = load_images(paths, model.image_size, model.norm, o.max_pixels, at::get_num_threads());
-  for (const auto& e : val.errors) cb.warn(fmt::format("--val: {}", e));
-  failed += val.errors.size();
-  if (val.inputs.size(0) == 0) throw UsageError("--val: no readable validation images");
   model.net->eval();
   std::vector<double> scores, pixels;
-  const int64_t n = val.inputs.size(0), side = model.image_size;
-  // Every pixel of a few hundred maps is millions of values: a fixed stride keeps ~4M.
-  const int64_t stride = std::max<int64_t>(1, n * side * side / 4'000'000);
-  for (int64_t i = 0; i < n; i += o.batch_size) {
-    BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min(i + o.batch_size, n)).to(o.device));
-    scores.insert(scores.end(), out.scores.begin(), out.scores.end());
-    const float* p = out.maps.data_ptr<float>();
-    for (int64_t j = 0; j < out.maps.numel(); j += stride) pixels.push_back(p[j]);
+  std::vector<std::string> kept;
+  int64_t stride = 0;
+  auto sample = [&](const float* map, int64_t numel) {
+    if (stride == 0) stride = pixel_stride(paths.size(), numel);
+    for (int64_t j = 0; j < numel; j += stride) pixels.push_back(map[j]);
+  };
+  if (model.tiling.enabled()) {
+    for (const auto& path : paths) {
+      try {
+        const DecodedImage image = decode_image(path, o.max_pixels);
+        cv::Mat map;
+        try {
+          map = stitched_raw_map(model, image, o.device, o.batch_size);
+        } catch (const InputError& e) {
+          throw InputError(fmt::format("'{}': {}", path, e.what()));
+        }
+        scores.push_back(smooth_and_score(map.ptr<float>(), map.rows, map.cols, model.map));
+        sample(map.ptr<float>(), int64_t(map.total()));
+        kept.push_back(path);
+      } catch (const InputError& e) {
+        cb.warn(fmt::format("--val: {}", e.what()));
+        ++failed;
+      }
+    }
+  } else {
+    LoadedImages val = load_images(paths, model.image_size, model.norm, o.max_pixels, at::get_num_threads());
+    for (const auto& e : val.errors) cb.warn(fmt::format("--val: {}", e));
+    failed += val.errors.size();
+    const int64_t n = val.inputs.size(0);
+    for (int64_t i = 0; i < n; i += o.batch_size) {
+      BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min<int64_t>(i + o.batch_size, n)).to(o.device));
+      scores.insert(scores.end(), out.scores.begin(), out.scores.end());
+      for (int64_t j = 0; j < out.maps.size(0); ++j) sample(out.maps[j].data_ptr<float>(), out.maps[j].numel());
+    }
+    for (size_t i : val.kept) kept.push_back(paths[i]);
   }
+  if (scores.empty()) throw UsageError("--val: no readable validation images");
   nlohmann::json stats = score_statistics(scores);
   stats["scores"] = scores;  // rd-threshold fits any method on these
-  stats["paths"] = nlohmann::json::array();
-  for (size_t i : val.kept) stats["paths"].push_back(paths[i]);
+  stats["paths"] = kept;
   stats["pixel"] = score_statistics(pixels);
   stats["pixel"]["sampled_every"] = stride;
   return stats;
@@ -170,7 +201,8 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
       throw UsageError(fmt::format("--resume '{}' is a model, not a training checkpoint", o.resume));
   } else {
     torch::manual_seed(o.seed);
-    model = create_model(o.backbone, o.image_size);
+    model = create_model(o.backbone, o.tiling.enabled() ? o.tiling.size : o.image_size);
+    model.tiling = o.tiling;
     WeightsRequest fetch;
     fetch.offline = o.offline;
     fetch.download = o.download;
@@ -186,9 +218,11 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   }
 
   auto progress = [&](size_t d, size_t n) { if (cb.on_progress) cb.on_progress(d, n, "decoding"); };
-  LoadedImages train_set = o.import_reference.empty()
-      ? load_images(images, model.image_size, model.norm, o.max_pixels, at::get_num_threads(), progress)
-      : LoadedImages{};
+  LoadedImages train_set;
+  if (o.import_reference.empty())
+    train_set = model.tiling.enabled()
+        ? load_tiles(images, model.tiling, model.norm, o.max_pixels, at::get_num_threads(), progress)
+        : load_images(images, model.image_size, model.norm, o.max_pixels, at::get_num_threads(), progress);
   for (const auto& e : train_set.errors) cb.warn(e);
   result.failed_images = train_set.errors.size();
   result.images = train_set.kept.size();
@@ -196,6 +230,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   if (o.import_reference.empty()) {
     const int64_t n = train_set.inputs.size(0);
     if (n == 0) throw UsageError("no readable training images");
+    result.tiles = model.tiling.enabled() ? size_t(n) : 0;
     const std::string data_digest = content_digest(
         static_cast<const unsigned char*>(train_set.inputs.data_ptr()), size_t(train_set.inputs.nbytes()));
     TrainOptions run = o;
@@ -254,16 +289,19 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
       }
       pos.total_seconds += pos.epoch_seconds;
       result.final_loss = pos.loss_sum / double(steps_per_epoch);
-      if (cb.on_epoch) cb.on_epoch({pos.epoch + 1, result.final_loss, pos.epoch_seconds, double(n) / pos.epoch_seconds});
+      if (cb.on_epoch)
+        cb.on_epoch({pos.epoch + 1, result.final_loss, pos.epoch_seconds, double(result.images) / pos.epoch_seconds,
+                     model.tiling.enabled() ? double(n) / pos.epoch_seconds : 0.0});
       if (o.checkpoint_every > 0 && (pos.epoch + 1) % o.checkpoint_every == 0 && pos.epoch + 1 < run.epochs) {
         Position next{pos.epoch + 1, 0, 0, 0, pos.total_seconds};
         save_checkpoint(ckpt, model, adam, next, run, data_digest);
       }
     }
     result.epochs_done = run.epochs;
-    model.meta["training"] = {{"images", n}, {"epochs", run.epochs}, {"final_loss", result.final_loss},
+    model.meta["training"] = {{"images", result.images}, {"epochs", run.epochs}, {"final_loss", result.final_loss},
                               {"seconds", pos.total_seconds}, {"data_digest", data_digest},
                               {"options", options_meta(run)}};
+    if (model.tiling.enabled()) model.meta["training"]["tiles"] = n;
   }
   model.net->set_training(false);
   if (!o.val_images.empty()) model.meta["validation"] = validation_stats(model, o.val_images, o, cb, result.failed_images);

@@ -15,6 +15,7 @@ struct TrainOptions {
   std::string backbone = "wide_resnet50_2";
   std::string weights = "auto";
   int image_size = 256;
+  Tiling tiling;                        // enabled: train on the tiles of every image (image size = tile size)
   int epochs = 200;
   int batch_size = 16;
   double lr = 0.005, beta1 = 0.5, beta2 = 0.999;
@@ -36,6 +37,7 @@ struct TrainOptions {
 struct EpochLog {
   int epoch = 0;  // 1-based
   double loss = 0, seconds = 0, images_per_second = 0;
+  double tiles_per_second = 0;  // tiled models only
 };
 
 struct TrainCallbacks {
@@ -55,6 +57,7 @@ struct TrainResult {
   int epochs_done = 0;
   double final_loss = 0;
   size_t images = 0, failed_images = 0;
+  size_t tiles = 0;  // tiled models: training inputs cut from the images
   std::string model_id, checkpoint_path;
 };
 

@@ -220,9 +220,9 @@ void hole(Image& im, std::vector<double>& cov, Rng& r, double s) {
 
 // One image: the texture translated at random, the defect, then lighting (brightness and colour
 // jitter) and sensor noise, so a model must learn the texture rather than one picture.
-void make(Texture tex, Defect def, int n, std::uint64_t ts, std::uint64_t seed, cv::Mat& bgr, cv::Mat& mask) {
+// s: output pixels per texture unit (the image side / 128 unless --zoom says otherwise).
+void make(Texture tex, Defect def, int n, double s, std::uint64_t ts, std::uint64_t seed, cv::Mat& bgr, cv::Mat& mask) {
   Rng r{seed};
-  const double s = n / 128.0;
   const double ox = r.uni(0, 4096), oy = r.uni(0, 4096), bright = r.uni(0.95, 1.05);
   const Rgb jitter{r.uni(-0.02, 0.02), r.uni(-0.02, 0.02), r.uni(-0.02, 0.02)};
   Image im{n, std::vector<double>(std::size_t(n) * n * 3)};
@@ -270,6 +270,9 @@ int main(int argc, char** argv) {
     ("category", "category name: the folder made under --out", cxxopts::value<std::string>()->default_value("tiles"), "NAME")
     ("texture", "tiles, fabric or wood (default: the category's name if it is one of these, else tiles)", cxxopts::value<std::string>(), "NAME")
     ("size", "image width and height in pixels, 32 to 4096", cxxopts::value<int>()->default_value("128"), "PX")
+    ("zoom", "texture and defects drawn F times their size in a 128 px image (default: SIZE/128, the same "
+             "picture at any size); --size 1024 --zoom 1 shows 64 times the area with defects as small as at 128 px",
+     cxxopts::value<double>(), "F")
     ("train", "normal images in train/good", cxxopts::value<int>()->default_value("60"), "N")
     ("test-good", "normal images in test/good", cxxopts::value<int>()->default_value("10"), "N")
     ("test-defect", "images per defect type in test/scratch, test/stain, test/hole", cxxopts::value<int>()->default_value("6"), "N")
@@ -302,6 +305,8 @@ int main(int argc, char** argv) {
   const Texture tex = tex_name == "tiles" ? Texture::tiles : tex_name == "fabric" ? Texture::fabric : Texture::wood;
   const int size = args["size"].as<int>();
   if (size < 32 || size > 4096) fail(2, fmt::format("--size must be 32 to 4096, not {}", size));
+  const double zoom = args.count("zoom") ? args["zoom"].as<double>() : size / 128.0;
+  if (!(zoom >= 0.25 && zoom <= 32)) fail(2, fmt::format("--zoom must be 0.25 to 32, not {}", zoom));
   const int train = args["train"].as<int>(), good = args["test-good"].as<int>(), per = args["test-defect"].as<int>();
   for (auto [name, v] : {std::pair{"--train", train}, {"--test-good", good}, {"--test-defect", per}})
     if (v < 0 || v > 100000) fail(2, fmt::format("{} must be 0 to 100000, not {}", name, v));
@@ -328,7 +333,7 @@ int main(int argc, char** argv) {
       const int width = std::max<int>(3, int(std::to_string(std::max(f.count - 1, 0)).size()));
       for (int i = 0; i < f.count; ++i) {
         cv::Mat bgr, mask;
-        make(tex, f.def, size, ts, mix(base ^ (tag << 32 | std::uint64_t(i))), bgr, mask);
+        make(tex, f.def, size, zoom, ts, mix(base ^ (tag << 32 | std::uint64_t(i))), bgr, mask);
         const std::string stem = fmt::format("{:0{}}", i, width);
         write_png(dir / (stem + ".png"), bgr);
         if (f.def != Defect::none) write_png(gt / (stem + "_mask.png"), mask);
@@ -342,7 +347,7 @@ int main(int argc, char** argv) {
             "is a procedural '" << tex_name << "' texture (randomly shifted, with brightness, colour and\n"
             "sensor-noise variation), and the test defects (scratch, stain, hole) are painted in.\n"
             "Layout: MVTec AD (train/good, test/<defect>, ground_truth/<defect>/<stem>_mask.png, masks 0/255).\n"
-            "Arguments: --category " << cat << " --texture " << tex_name << " --size " << size << " --train "
+            "Arguments: --category " << cat << " --texture " << tex_name << " --size " << size << " --zoom " << zoom << " --train "
          << train << " --test-good " << good << " --test-defect " << per << " --seed " << seed << "\n"
             "The same arguments give the same images. The data contains no third-party material; use it freely.\n";
   readme.close();

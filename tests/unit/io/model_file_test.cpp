@@ -64,10 +64,21 @@ TEST_CASE("a PNG renamed .rdm and a file from a newer format version are named a
                        "'photo.rdm': not an rd model file (29 bytes, no rd model header)", rd::FormatError);
 
   auto bytes = read_all(write_sample(rd::test::scratch_dir("model-file-version")));
-  bytes[8] = 2;  // format version 2, little-endian u32 after the magic
+  bytes[8] = 3;  // format version 3, little-endian u32 after the magic
   CHECK_THROWS_WITH_AS(rd::read_model_file_bytes(bytes, "new.rdm"),
-                       "'new.rdm': model format version 2 is newer than this rd reads (1); upgrade rd",
+                       "'new.rdm': model format version 3 is newer than this rd reads (2); upgrade rd",
                        rd::FormatError);
+}
+
+TEST_CASE("a file is stamped with the version it asks for, so older readers refuse only what they cannot read") {
+  const auto dir = rd::test::scratch_dir("model-file-stamp");
+  const float one = 1;
+  for (uint32_t version : {1u, 2u}) {
+    const std::string path = dir + "/v.rdm";
+    rd::write_model_file(path, {{"kind", "rd-model"}}, {{"a", rd::DType::Float32, {1}, &one, sizeof one}}, version);
+    CHECK(read_all(path)[8] == version);
+    CHECK(rd::read_model_file(path).tensors.size() == 1);
+  }
 }
 
 TEST_CASE("writing a model over an existing one replaces it whole") {

@@ -55,9 +55,9 @@ TEST_CASE("top-k reduction averages the k largest pixels of the smoothed map") {
   map[10] = 4;
   map[20] = 2;
   s.top_k = 2;
-  CHECK(rd::smooth_and_score(map.data(), 64, s) == doctest::Approx(3.0));
+  CHECK(rd::smooth_and_score(map.data(), 64, 64, s) == doctest::Approx(3.0));
   s.top_k = 0;
-  CHECK(rd::smooth_and_score(map.data(), 64, s) == doctest::Approx(4.0));
+  CHECK(rd::smooth_and_score(map.data(), 64, 64, s) == doctest::Approx(4.0));
 }
 
 TEST_CASE("the scoring pipeline gives the scores and maps of the unfolded training-time forward") {
@@ -84,7 +84,7 @@ TEST_CASE("the scoring pipeline gives the scores and maps of the unfolded traini
     torch::NoGradGuard no_grad;
     rd::Features t = reference.net->teacher->forward(x);
     auto map = rd::raw_anomaly_maps(t, reference.net->student(t), 64, rd::MapMode::Add).contiguous();
-    want_scores.push_back(rd::smooth_and_score(map.data_ptr<float>(), 64, reference.map));
+    want_scores.push_back(rd::smooth_and_score(map.data_ptr<float>(), 64, 64, reference.map));
     want_maps.push_back(map[0].clone());
   }
 

@@ -1,0 +1,39 @@
+// What the untiled and the tiled scorer share: which inputs to score, and the records they emit.
+#pragma once
+#include <string>
+#include <unordered_set>
+
+#include "score/score.h"
+
+namespace rd::detail {
+
+// The inputs that pass --shard and --resume, in order; the others are counted as skipped.
+class InputFilter {
+ public:
+  InputFilter(InputSource& source, const ScoreOptions& options, ScoreSummary& summary);
+  // The next input to score or report (a record with `error` is reported, not scored).
+  bool next(InputRecord& record);
+
+ private:
+  InputSource& source_;
+  const ScoreOptions& o_;
+  ScoreSummary& summary_;
+  std::unordered_set<std::string> done_;
+};
+
+// The record for a scored input: its fields plus score, size, model and precision; with
+// --maps, the map (row-major height x width, smoothed) is saved and named in `map`.
+RecordFields scored_record(const InputRecord& input, double score, int width, int height, const Model& model,
+                           const ScoreOptions& options, const float* map, int map_height, int map_width);
+
+// Warns, emits the error record and counts it.
+void report_failure(const InputRecord& input, const std::string& error, const ScoreCallbacks& callbacks,
+                    ScoreSummary& summary);
+
+void check_score_options(const ScoreOptions& options);
+
+// score_inputs for a tiled model.
+ScoreSummary score_tiled_inputs(Model& model, InputSource& source, const ScoreOptions& options,
+                                const ScoreCallbacks& callbacks);
+
+}  // namespace rd::detail

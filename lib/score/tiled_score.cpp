@@ -1,0 +1,140 @@
+// rd-score for tiled models: images become a stream of tiles, batches are filled with tiles of
+// consecutive images, and each image's record is emitted once its last tile is stitched in.
+#include <deque>
+#include <future>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "errors.h"
+#include "score/inference.h"
+#include "score/score_parts.h"
+#include "score/tiled_inference.h"
+
+namespace rd::detail {
+namespace {
+
+// One input on its way through. The reader fills it in before handing it over; afterwards only
+// the scoring thread touches it (`done`, `stitcher`).
+struct PendingImage {
+  InputRecord input;
+  std::string error;
+  int width = 0, height = 0;
+  size_t tiles = 0, done = 0;
+  std::unique_ptr<MapStitcher> stitcher;
+
+  bool finished() const { return !error.empty() || done == tiles; }
+};
+
+struct TileBatch {
+  std::vector<std::shared_ptr<PendingImage>> started;  // inputs first reached in this batch, in order
+  std::vector<std::pair<PendingImage*, size_t>> tiles;  // the image and tile index of each input row
+  torch::Tensor inputs;                                  // [tiles, 3, size, size]
+
+  bool empty() const { return started.empty() && tiles.empty(); }
+};
+
+// Decodes one image at a time and cuts its tiles as batches need them, so that only one decoded
+// image and one batch of tile inputs exist at a time. Runs while the network works.
+class TileReader {
+ public:
+  TileReader(InputSource& source, const ScoreOptions& o, const Model& model, ScoreSummary& summary,
+             const std::atomic<int>* stop)
+      : inputs_(source, o, summary), o_(o), model_(model), stop_(stop) {}
+
+  TileBatch read() {
+    TileBatch b;
+    std::vector<torch::Tensor> rows;
+    const size_t want = size_t(o_.batch_size);
+    while (rows.size() < want && b.started.size() < want) {
+      if (current_ && next_tile_ < image_.grid.count()) {
+        rows.push_back(tile_input(image_, next_tile_, model_.norm));
+        b.tiles.emplace_back(current_.get(), next_tile_++);
+        continue;
+      }
+      current_.reset();
+      image_ = TiledImage{};  // frees the decoded pixels
+      // Interrupted: the images already started are finished, no new one is begun.
+      if (stop_ && stop_->load()) break;
+      InputRecord r;
+      if (!inputs_.next(r)) break;
+      auto img = std::make_shared<PendingImage>();
+      img->input = std::move(r);
+      start(*img);
+      b.started.push_back(img);
+      if (img->error.empty()) current_ = img, next_tile_ = 0;
+    }
+    if (!rows.empty()) b.inputs = torch::stack(rows);
+    return b;
+  }
+
+ private:
+  void start(PendingImage& img) {
+    if (!img.input.error.empty()) {
+      img.error = img.input.error;
+      return;
+    }
+    try {
+      const DecodedImage decoded = decode_image(img.input.path, o_.max_pixels);
+      img.width = decoded.width;
+      img.height = decoded.height;
+      try {
+        image_ = tile_image(decoded, model_.tiling);
+      } catch (const InputError& e) {
+        throw InputError(fmt::format("'{}': {}", img.input.path, e.what()));
+      }
+    } catch (const InputError& e) {
+      img.error = e.what();
+      return;
+    }
+    img.tiles = image_.grid.count();
+    img.stitcher = std::make_unique<MapStitcher>(image_.grid);
+  }
+
+  InputFilter inputs_;
+  const ScoreOptions& o_;
+  const Model& model_;
+  const std::atomic<int>* stop_;
+  std::shared_ptr<PendingImage> current_;
+  TiledImage image_;
+  size_t next_tile_ = 0;
+};
+
+}  // namespace
+
+ScoreSummary score_tiled_inputs(Model& model, InputSource& source, const ScoreOptions& o, const ScoreCallbacks& cb) {
+  ScoreSummary summary;
+  TileReader reader(source, o, model, summary, cb.stop_signal);
+  std::deque<std::shared_ptr<PendingImage>> in_flight;  // input order
+  const size_t plane = size_t(model.image_size) * model.image_size;
+  auto pending = std::async(std::launch::async, [&] { return reader.read(); });
+  for (;;) {
+    TileBatch batch = pending.get();
+    if (batch.empty()) break;
+    pending = std::async(std::launch::async, [&] { return reader.read(); });
+    in_flight.insert(in_flight.end(), batch.started.begin(), batch.started.end());
+    if (!batch.tiles.empty()) {
+      const torch::Tensor maps = infer_raw_maps(model, batch.inputs.to(o.device));
+      for (size_t i = 0; i < batch.tiles.size(); ++i) {
+        auto [img, tile] = batch.tiles[i];
+        img->stitcher->add(tile, maps.data_ptr<float>() + i * plane);
+        ++img->done;
+      }
+    }
+    for (; !in_flight.empty() && in_flight.front()->finished(); in_flight.pop_front()) {
+      PendingImage& img = *in_flight.front();
+      if (!img.error.empty()) {
+        report_failure(img.input, img.error, cb, summary);
+        continue;
+      }
+      cv::Mat map = img.stitcher->finish();
+      const double score = smooth_and_score(map.ptr<float>(), map.rows, map.cols, model.map);
+      cb.emit(scored_record(img.input, score, img.width, img.height, model, o, map.ptr<float>(), map.rows, map.cols));
+      ++summary.scored;
+    }
+    if (cb.progress) cb.progress(summary.scored + summary.failed);
+  }
+  return summary;
+}
+
+}  // namespace rd::detail
