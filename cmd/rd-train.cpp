@@ -163,8 +163,9 @@ int main(int argc, char** argv) {
       if (e.tiles_per_second > 0) line["tiles_per_second"] = e.tiles_per_second;
       if (log) *log << line.dump() << "\n" << std::flush;
       if (!c.quiet)
-        std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f} ({:.1f} s, {:.2f} images/s)\n", e.epoch,
-                                 o.epochs, e.loss, e.seconds, e.images_per_second);
+        std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f} ({:.1f} s, {:.2f} images/s{})\n", e.epoch,
+                                 o.epochs, e.loss, e.seconds, e.images_per_second,
+                                 e.tiles_per_second > 0 ? fmt::format(", {:.1f} tiles/s", e.tiles_per_second) : "");
     };
     cb.stop_signal = &rd::cli::install_stop_handlers();
     rd::TrainResult r = rd::train(paths, o, cb);

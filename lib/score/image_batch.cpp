@@ -10,8 +10,10 @@
 namespace rd {
 namespace {
 
-// Runs `rows_of` ([k, 3, S, S] for one image) on every path in parallel and concatenates the rows.
-LoadedImages load_rows(const std::vector<std::string>& paths, int size, int64_t max_pixels, int threads,
+// Runs `rows_of` ([k, 3, S, S] for one image: uint8 pixels or float inputs) on every path in
+// parallel and concatenates the rows, as float only if some source was deeper than 8 bits.
+LoadedImages load_rows(const std::vector<std::string>& paths, int size, const Normalization& norm,
+                       int64_t max_pixels, int threads,
                        const std::function<torch::Tensor(const DecodedImage&)>& rows_of,
                        const std::function<void(size_t, size_t)>& progress) {
   std::vector<torch::Tensor> rows(paths.size());
@@ -43,33 +45,62 @@ LoadedImages load_rows(const std::vector<std::string>& paths, int size, int64_t 
   for (auto& th : pool) th.join();
 
   LoadedImages out;
+  out.norm = norm;
   std::vector<torch::Tensor> ok;
+  bool all_pixels = true;
   for (size_t i = 0; i < paths.size(); ++i) {
     if (rows[i].defined()) {
+      all_pixels = all_pixels && rows[i].scalar_type() == torch::kUInt8;
       ok.push_back(std::move(rows[i]));
       out.kept.push_back(i);
     } else {
       out.errors.push_back(errors[i]);
     }
   }
-  out.inputs = ok.empty() ? torch::empty({0, 3, size, size}) : torch::cat(ok);
+  if (!all_pixels)
+    for (auto& r : ok)
+      if (r.scalar_type() == torch::kUInt8) r = normalise_pixels(r, norm);
+  out.rows = ok.empty() ? torch::empty({0, 3, size, size}, torch::kUInt8) : torch::cat(ok);
   return out;
+}
+
+// An image's rows: its pixels when 8-bit, else its network input.
+torch::Tensor rows_of(const DecodedImage& image, int size, const Normalization& norm) {
+  torch::Tensor pixels = to_pixels(image, size);
+  return (pixels.defined() ? pixels : to_model_input(image, size, norm)).unsqueeze(0);
 }
 
 }  // namespace
 
+torch::Tensor LoadedImages::inputs(int64_t begin, int64_t end) const {
+  const torch::Tensor r = rows.slice(0, begin, end);
+  return r.scalar_type() == torch::kUInt8 ? normalise_pixels(r, norm) : r;
+}
+
+torch::Tensor LoadedImages::inputs(const torch::Tensor& index) const {
+  const torch::Tensor r = rows.index_select(0, index);
+  return r.scalar_type() == torch::kUInt8 ? normalise_pixels(r, norm) : r;
+}
+
 LoadedImages load_images(const std::vector<std::string>& paths, int size, const Normalization& norm,
                          int64_t max_pixels, int threads, const std::function<void(size_t, size_t)>& progress) {
   return load_rows(
-      paths, size, max_pixels, threads,
-      [&](const DecodedImage& image) { return to_model_input(image, size, norm).unsqueeze(0); }, progress);
+      paths, size, norm, max_pixels, threads,
+      [&](const DecodedImage& image) { return rows_of(image, size, norm); }, progress);
 }
 
 LoadedImages load_tiles(const std::vector<std::string>& paths, const Tiling& tiling, const Normalization& norm,
                         int64_t max_pixels, int threads, const std::function<void(size_t, size_t)>& progress) {
   return load_rows(
-      paths, tiling.size, max_pixels, threads,
-      [&](const DecodedImage& image) { return all_tile_inputs(tile_image(image, tiling), norm); }, progress);
+      paths, tiling.size, norm, max_pixels, threads,
+      [&](const DecodedImage& image) {
+        const TiledImage tiled = tile_image(image, tiling);
+        std::vector<torch::Tensor> tiles;
+        for (size_t i = 0; i < tiled.grid.count(); ++i)
+          tiles.push_back(rows_of(crop_image(tiled.scaled, tiled.grid.rect(i)), tiling.size, norm));
+        return torch::cat(tiles);
+      },
+      progress);
 }
 
 }  // namespace rd

@@ -1,4 +1,4 @@
-// Decoding and preprocessing many images into one input tensor.
+// Decoding and preprocessing many images (a training or validation set) into one tensor.
 #pragma once
 #include <functional>
 #include <string>
@@ -10,9 +10,18 @@
 namespace rd {
 
 struct LoadedImages {
-  torch::Tensor inputs;             // [N, 3, size, size]: one row per image, or per tile when tiled
+  // [N, 3, size, size], one row per image, or per tile when tiled. When every source was 8-bit
+  // the rows are uint8 pixels, a quarter of the memory of network inputs (a training set of
+  // thousands of tiles stays in RAM); inputs() normalises them. Otherwise normalised float.
+  torch::Tensor rows;
+  Normalization norm;
   std::vector<size_t> kept;         // index into the given paths of each image that decoded
   std::vector<std::string> errors;  // one message per failed path
+
+  int64_t count() const { return rows.size(0); }
+  // The network inputs (float) of rows [begin, end), or of the rows `index` lists.
+  torch::Tensor inputs(int64_t begin, int64_t end) const;
+  torch::Tensor inputs(const torch::Tensor& index) const;
 };
 
 // Decodes and preprocesses every path, on up to `threads` worker threads, keeping order.

@@ -9,16 +9,24 @@ namespace {
 // operators, because every new thread that enters an ATen parallel region starts its own OpenMP
 // team, which then fights the network's threads for the cores (measured: a quarter of the
 // samples of rd-score at batch 1 were OpenMP threads spinning).
+cv::Mat resized_rgb8(const cv::Mat& rgb8, int size) {
+  return rgb8.rows != size || rgb8.cols != size ? pil_resize_bilinear(rgb8, size, size) : rgb8;
+}
+
+// ToTensor then Normalize, in float.
+float normalised(uint8_t v, int c, const Normalization& norm) {
+  return (float(v) / 255.0f - norm.mean[c]) / norm.std[c];
+}
+
 torch::Tensor normalise_rgb8(const cv::Mat& rgb8, int size, const Normalization& norm) {
-  const cv::Mat m = rgb8.rows != size || rgb8.cols != size ? pil_resize_bilinear(rgb8, size, size) : rgb8;
+  const cv::Mat m = resized_rgb8(rgb8, size);
   torch::Tensor x = torch::empty({3, size, size}, torch::kFloat32);
   float* out = x.data_ptr<float>();
   const size_t plane = size_t(size) * size;
   for (int y = 0; y < size; ++y) {
     const uint8_t* row = m.ptr<uint8_t>(y);
-    for (int x0 = 0; x0 < size; ++x0)  // ToTensor then Normalize, in float
-      for (int c = 0; c < 3; ++c)
-        out[c * plane + size_t(y) * size + x0] = (float(row[3 * x0 + c]) / 255.0f - norm.mean[c]) / norm.std[c];
+    for (int x0 = 0; x0 < size; ++x0)
+      for (int c = 0; c < 3; ++c) out[c * plane + size_t(y) * size + x0] = normalised(row[3 * x0 + c], c, norm);
   }
   return x;
 }
@@ -37,6 +45,34 @@ torch::Tensor to_model_input(const DecodedImage& image, int size, const Normaliz
   auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}).view({3, 1, 1});
   auto std = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}).view({3, 1, 1});
   return ((x[0] - mean) / std).contiguous();
+}
+
+torch::Tensor to_pixels(const DecodedImage& image, int size) {
+  if (image.rgb8.empty()) return {};
+  const cv::Mat m = resized_rgb8(image.rgb8, size);
+  torch::Tensor x = torch::empty({3, size, size}, torch::kUInt8);
+  uint8_t* out = x.data_ptr<uint8_t>();
+  const size_t plane = size_t(size) * size;
+  for (int y = 0; y < size; ++y) {
+    const uint8_t* row = m.ptr<uint8_t>(y);
+    for (int x0 = 0; x0 < size; ++x0)
+      for (int c = 0; c < 3; ++c) out[c * plane + size_t(y) * size + x0] = row[3 * x0 + c];
+  }
+  return x;
+}
+
+torch::Tensor normalise_pixels(const torch::Tensor& pixels, const Normalization& norm) {
+  const torch::Tensor in = pixels.contiguous();
+  torch::Tensor x = torch::empty(in.sizes(), torch::kFloat32);
+  const uint8_t* src = in.data_ptr<uint8_t>();
+  float* out = x.data_ptr<float>();
+  const int64_t plane = in.size(2) * in.size(3);
+  for (int64_t i = 0; i < in.size(0); ++i)
+    for (int c = 0; c < 3; ++c) {
+      const int64_t at = (i * 3 + c) * plane;
+      for (int64_t p = 0; p < plane; ++p) out[at + p] = normalised(src[at + p], c, norm);
+    }
+  return x;
 }
 
 DecodedImage resize_image(const DecodedImage& image, cv::Size size) {

@@ -17,12 +17,6 @@ torch::Tensor tile_input(const TiledImage& image, size_t i, const Normalization&
   return to_model_input(crop_image(image.scaled, image.grid.rect(i)), image.grid.size, norm);
 }
 
-torch::Tensor all_tile_inputs(const TiledImage& image, const Normalization& norm) {
-  std::vector<torch::Tensor> tiles;
-  for (size_t i = 0; i < image.grid.count(); ++i) tiles.push_back(tile_input(image, i, norm));
-  return torch::stack(tiles);
-}
-
 cv::Mat stitched_raw_map(Model& model, const DecodedImage& image, const torch::Device& device, int batch) {
   const TiledImage tiled = tile_image(image, model.tiling);
   MapStitcher stitcher(tiled.grid);

@@ -19,9 +19,6 @@ TiledImage tile_image(const DecodedImage& image, const Tiling& tiling);
 // Tile `i` as a network input: [3, size, size], normalised as to_model_input does.
 torch::Tensor tile_input(const TiledImage& image, size_t i, const Normalization& norm);
 
-// Every tile of the image: [tiles, 3, size, size].
-torch::Tensor all_tile_inputs(const TiledImage& image, const Normalization& norm);
-
 // The image's stitched map before smoothing (CV_32F, at the scaled image's size), its tiles run
 // through the model `batch` at a time, so memory follows the batch, not the image.
 cv::Mat stitched_raw_map(Model& model, const DecodedImage& image, const torch::Device& device, int batch);

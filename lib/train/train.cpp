@@ -44,15 +44,16 @@ int64_t available_ram_bytes() {
 // frozen and there is no augmentation), else recomputed for every batch.
 class TeacherFeatures {
  public:
-  TeacherFeatures(Model& model, const torch::Tensor& inputs, const std::string& mode, int batch, const Warn& warn)
-      : model_(model), inputs_(inputs) {
+  TeacherFeatures(Model& model, const LoadedImages& images, const torch::Device& device, const std::string& mode,
+                  int batch, const Warn& warn)
+      : model_(model), images_(images), device_(device) {
     const auto& spec = model.net->spec();
     int64_t per_image = 0;
     for (int k = 1; k <= 3; ++k) {
       const int64_t side = model.image_size >> (k + 1);
       per_image += int64_t(spec.channels(k)) * side * side * 4;
     }
-    const int64_t need = per_image * inputs.size(0);
+    const int64_t need = per_image * images.count();
     if (mode == "ram") cached_ = true;
     else if (mode == "off") cached_ = false;
     else if (mode == "auto") cached_ = need <= available_ram_bytes() / 2;
@@ -62,26 +63,27 @@ class TeacherFeatures {
                        double(need) / (1 << 30)));
     if (!cached_) return;
     std::array<std::vector<torch::Tensor>, 3> parts;
-    for (int64_t i = 0; i < inputs.size(0); i += batch) {
-      Features f = compute(inputs.slice(0, i, std::min<int64_t>(i + batch, inputs.size(0))));
+    for (int64_t i = 0; i < images.count(); i += batch) {
+      Features f = compute(images.inputs(i, std::min<int64_t>(i + batch, images.count())));
       for (int k = 0; k < 3; ++k) parts[k].push_back(f[k]);
     }
     for (int k = 0; k < 3; ++k) all_[k] = torch::cat(parts[k]);
   }
 
-  Features batch(torch::Tensor index) {
-    index = index.to(inputs_.device());
-    if (!cached_) return compute(inputs_.index_select(0, index));
-    return {all_[0].index_select(0, index), all_[1].index_select(0, index), all_[2].index_select(0, index)};
+  Features batch(const torch::Tensor& index) {
+    if (!cached_) return compute(images_.inputs(index));
+    const torch::Tensor at = index.to(device_);
+    return {all_[0].index_select(0, at), all_[1].index_select(0, at), all_[2].index_select(0, at)};
   }
 
  private:
   Features compute(const torch::Tensor& x) {
     torch::NoGradGuard no_grad;
-    return model_.net->teacher->forward(x);
+    return model_.net->teacher->forward(x.to(device_));
   }
   Model& model_;
-  torch::Tensor inputs_;
+  const LoadedImages& images_;  // held on the CPU; batches move to the device
+  torch::Device device_;
   bool cached_ = false;
   Features all_;
 };
@@ -168,9 +170,9 @@ nlohmann::json validation_stats(Model& model, const std::vector<std::string>& pa
     LoadedImages val = load_images(paths, model.image_size, model.norm, o.max_pixels, at::get_num_threads());
     for (const auto& e : val.errors) cb.warn(fmt::format("--val: {}", e));
     failed += val.errors.size();
-    const int64_t n = val.inputs.size(0);
+    const int64_t n = val.count();
     for (int64_t i = 0; i < n; i += o.batch_size) {
-      BatchMaps out = infer_maps(model, val.inputs.slice(0, i, std::min<int64_t>(i + o.batch_size, n)).to(o.device));
+      BatchMaps out = infer_maps(model, val.inputs(i, std::min<int64_t>(i + o.batch_size, n)).to(o.device));
       scores.insert(scores.end(), out.scores.begin(), out.scores.end());
       for (int64_t j = 0; j < out.maps.size(0); ++j) sample(out.maps[j].data_ptr<float>(), out.maps[j].numel());
     }
@@ -228,11 +230,11 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   result.images = train_set.kept.size();
 
   if (o.import_reference.empty()) {
-    const int64_t n = train_set.inputs.size(0);
+    const int64_t n = train_set.count();
     if (n == 0) throw UsageError("no readable training images");
     result.tiles = model.tiling.enabled() ? size_t(n) : 0;
     const std::string data_digest = content_digest(
-        static_cast<const unsigned char*>(train_set.inputs.data_ptr()), size_t(train_set.inputs.nbytes()));
+        static_cast<const unsigned char*>(train_set.rows.data_ptr()), size_t(train_set.rows.nbytes()));
     TrainOptions run = o;
     Position pos;
     Adam adam(trainable_named(model), AdamOptions{o.lr, o.beta1, o.beta2});
@@ -254,7 +256,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
 
     model.net->to(o.device);
     model.net->set_training(true);
-    TeacherFeatures teacher(model, train_set.inputs.to(o.device), o.cache_features, run.batch_size, cb.warn);
+    TeacherFeatures teacher(model, train_set, o.device, o.cache_features, run.batch_size, cb.warn);
     const int64_t steps_per_epoch = (n + run.batch_size - 1) / run.batch_size;
     for (; pos.epoch < run.epochs; ++pos.epoch, pos.step = 0, pos.loss_sum = 0, pos.epoch_seconds = 0) {
       auto order = epoch_order(n, run.seed, pos.epoch);

@@ -80,7 +80,7 @@ TEST_CASE("the scoring pipeline gives the scores and maps of the unfolded traini
   std::vector<double> want_scores;
   std::vector<torch::Tensor> want_maps;
   for (const auto& p : paths) {
-    auto x = rd::load_images({p}, 64, reference.norm, rd::kDefaultMaxPixels, 1).inputs;
+    auto x = rd::load_images({p}, 64, reference.norm, rd::kDefaultMaxPixels, 1).inputs(0, 1);
     torch::NoGradGuard no_grad;
     rd::Features t = reference.net->teacher->forward(x);
     auto map = rd::raw_anomaly_maps(t, reference.net->student(t), 64, rd::MapMode::Add).contiguous();

@@ -86,7 +86,7 @@ TEST_CASE("training lowers the loss and the saved model scores exactly like the 
   CHECK(val.at("scores").size() == 3);
 
   // Scores of the validation images recomputed from the loaded file equal the stored ones.
-  auto inputs = rd::load_images({images[0], images[1], images[2]}, 64, loaded.norm, rd::kDefaultMaxPixels, 1).inputs;
+  auto inputs = rd::load_images({images[0], images[1], images[2]}, 64, loaded.norm, rd::kDefaultMaxPixels, 1).inputs(0, 3);
   rd::BatchMaps maps = rd::infer_maps(loaded, inputs);
   for (int i = 0; i < 3; ++i) CHECK(maps.scores[i] == val.at("scores")[i].get<double>());
 
