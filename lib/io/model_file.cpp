@@ -20,22 +20,42 @@ constexpr size_t kDigestSize = 8;
 
 size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-uint64_t hash64(const unsigned char* p, size_t n) {
-  // FNV-style over 8-byte words with a final avalanche: fast on hundreds of MB, and any
-  // truncation or flipped byte changes it.
-  uint64_t h = 0xcbf29ce484222325ULL ^ n;
+}  // namespace
+
+// FNV-style over 8-byte words with a final avalanche: fast on hundreds of MB, and any truncation
+// or flipped byte changes it.
+ContentDigest::ContentDigest(size_t total) : h_(0xcbf29ce484222325ULL ^ total), left_(total) {}
+
+void ContentDigest::update(const unsigned char* p, size_t n) {
+  if (n > left_) throw std::logic_error("ContentDigest: more bytes than announced");
+  left_ -= n;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0x100000001b3ULL;
-    h ^= h >> 29;
+    h_ = (h_ ^ w) * 0x100000001b3ULL;
+    h_ ^= h_ >> 29;
   }
-  for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  if (i < n && left_ > 0) throw std::logic_error("ContentDigest: only the last part may end mid-word");
+  for (; i < n; ++i) h_ = (h_ ^ p[i]) * 0x100000001b3ULL;
+}
+
+uint64_t ContentDigest::value() const {
+  uint64_t h = h_;
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
   return h;
+}
+
+std::string ContentDigest::finish() const { return fmt::format("{:016x}", value()); }
+
+namespace {
+
+uint64_t hash64(const unsigned char* p, size_t n) {
+  ContentDigest d(n);
+  d.update(p, n);
+  return d.value();
 }
 
 void put_u32(std::string& s, uint32_t v) { for (int i = 0; i < 4; ++i) s.push_back(char((v >> (8 * i)) & 0xff)); }
@@ -53,7 +73,9 @@ DType dtype_from_name(const std::string& name, const std::string& file) {
 }  // namespace
 
 std::string content_digest(const unsigned char* data, size_t size) {
-  return fmt::format("{:016x}", hash64(data, size));
+  ContentDigest d(size);
+  d.update(data, size);
+  return d.finish();
 }
 
 std::string write_model_file(const std::string& path, const nlohmann::json& meta,

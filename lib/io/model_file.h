@@ -42,4 +42,17 @@ ModelFileContents read_model_file_bytes(std::vector<unsigned char> bytes, const 
 // 64-bit content hash used for the file checksum and model ids, as 16 hex digits.
 std::string content_digest(const unsigned char* data, size_t size);
 
+// content_digest of `total` bytes given in parts (each a multiple of 8 bytes but the last).
+class ContentDigest {
+ public:
+  explicit ContentDigest(size_t total);
+  void update(const unsigned char* data, size_t size);
+  std::string finish() const;  // as content_digest writes it
+  uint64_t value() const;
+
+ private:
+  uint64_t h_;
+  size_t left_;
+};
+
 }  // namespace rd

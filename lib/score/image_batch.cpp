@@ -10,13 +10,15 @@
 namespace rd {
 namespace {
 
-// Runs `rows_of` ([k, 3, S, S] for one image: uint8 pixels or float inputs) on every path in
-// parallel and concatenates the rows, as float only if some source was deeper than 8 bits.
+using Rows = std::vector<torch::Tensor>;  // [3, S, S] each: uint8 pixels or float inputs
+
+// Runs `rows_of` on every path on worker threads, which call no ATen operator that may go
+// parallel (each would start an OpenMP team of its own); the rows are stacked here, as float
+// only if some source was deeper than 8 bits.
 LoadedImages load_rows(const std::vector<std::string>& paths, int size, const Normalization& norm,
-                       int64_t max_pixels, int threads,
-                       const std::function<torch::Tensor(const DecodedImage&)>& rows_of,
+                       int64_t max_pixels, int threads, const std::function<Rows(const DecodedImage&)>& rows_of,
                        const std::function<void(size_t, size_t)>& progress) {
-  std::vector<torch::Tensor> rows(paths.size());
+  std::vector<Rows> rows(paths.size());
   std::vector<std::string> errors(paths.size());
   std::atomic<size_t> next{0}, done{0};
   std::mutex progress_mutex;
@@ -46,28 +48,31 @@ LoadedImages load_rows(const std::vector<std::string>& paths, int size, const No
 
   LoadedImages out;
   out.norm = norm;
-  std::vector<torch::Tensor> ok;
+  Rows ok;
   bool all_pixels = true;
   for (size_t i = 0; i < paths.size(); ++i) {
-    if (rows[i].defined()) {
-      all_pixels = all_pixels && rows[i].scalar_type() == torch::kUInt8;
-      ok.push_back(std::move(rows[i]));
-      out.kept.push_back(i);
-    } else {
+    if (!errors[i].empty()) {
       out.errors.push_back(errors[i]);
+      continue;
     }
+    out.kept.push_back(i);
+    for (auto& r : rows[i]) {
+      all_pixels = all_pixels && r.scalar_type() == torch::kUInt8;
+      ok.push_back(std::move(r));
+    }
+    rows[i].clear();
   }
   if (!all_pixels)
     for (auto& r : ok)
-      if (r.scalar_type() == torch::kUInt8) r = normalise_pixels(r, norm);
-  out.rows = ok.empty() ? torch::empty({0, 3, size, size}, torch::kUInt8) : torch::cat(ok);
+      if (r.scalar_type() == torch::kUInt8) r = normalise_pixels(r.unsqueeze(0), norm)[0];
+  out.rows = ok.empty() ? torch::empty({0, 3, size, size}, torch::kUInt8) : torch::stack(ok);
   return out;
 }
 
-// An image's rows: its pixels when 8-bit, else its network input.
-torch::Tensor rows_of(const DecodedImage& image, int size, const Normalization& norm) {
+// An image's row: its pixels when 8-bit, else its network input.
+torch::Tensor row_of(const DecodedImage& image, int size, const Normalization& norm) {
   torch::Tensor pixels = to_pixels(image, size);
-  return (pixels.defined() ? pixels : to_model_input(image, size, norm)).unsqueeze(0);
+  return pixels.defined() ? pixels : to_model_input(image, size, norm);
 }
 
 }  // namespace
@@ -86,7 +91,7 @@ LoadedImages load_images(const std::vector<std::string>& paths, int size, const 
                          int64_t max_pixels, int threads, const std::function<void(size_t, size_t)>& progress) {
   return load_rows(
       paths, size, norm, max_pixels, threads,
-      [&](const DecodedImage& image) { return rows_of(image, size, norm); }, progress);
+      [&](const DecodedImage& image) { return Rows{row_of(image, size, norm)}; }, progress);
 }
 
 LoadedImages load_tiles(const std::vector<std::string>& paths, const Tiling& tiling, const Normalization& norm,
@@ -95,10 +100,10 @@ LoadedImages load_tiles(const std::vector<std::string>& paths, const Tiling& til
       paths, tiling.size, norm, max_pixels, threads,
       [&](const DecodedImage& image) {
         const TiledImage tiled = tile_image(image, tiling);
-        std::vector<torch::Tensor> tiles;
+        Rows tiles;
         for (size_t i = 0; i < tiled.grid.count(); ++i)
-          tiles.push_back(rows_of(crop_image(tiled.scaled, tiled.grid.rect(i)), tiling.size, norm));
-        return torch::cat(tiles);
+          tiles.push_back(row_of(crop_image(tiled.scaled, tiled.grid.rect(i)), tiling.size, norm));
+        return tiles;
       },
       progress);
 }

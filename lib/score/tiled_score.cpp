@@ -28,14 +28,15 @@ struct PendingImage {
 
 struct TileBatch {
   std::vector<std::shared_ptr<PendingImage>> started;  // inputs first reached in this batch, in order
-  std::vector<std::pair<PendingImage*, size_t>> tiles;  // the image and tile index of each input row
-  torch::Tensor inputs;                                  // [tiles, 3, size, size]
+  std::vector<std::pair<PendingImage*, size_t>> tiles;  // the image and tile index of each input
+  std::vector<torch::Tensor> inputs;                     // [3, size, size] each
 
   bool empty() const { return started.empty() && tiles.empty(); }
 };
 
 // Decodes one image at a time and cuts its tiles as batches need them, so that only one decoded
-// image and one batch of tile inputs exist at a time. Runs while the network works.
+// image and one batch of tile inputs exist at a time. Runs while the network works, so it calls
+// no ATen operator (tile_input of 8-bit images is plain loops).
 class TileReader {
  public:
   TileReader(InputSource& source, const ScoreOptions& o, const Model& model, ScoreSummary& summary,
@@ -44,11 +45,10 @@ class TileReader {
 
   TileBatch read() {
     TileBatch b;
-    std::vector<torch::Tensor> rows;
     const size_t want = size_t(o_.batch_size);
-    while (rows.size() < want && b.started.size() < want) {
+    while (b.inputs.size() < want && b.started.size() < want) {
       if (current_ && next_tile_ < image_.grid.count()) {
-        rows.push_back(tile_input(image_, next_tile_, model_.norm));
+        b.inputs.push_back(tile_input(image_, next_tile_, model_.norm));
         b.tiles.emplace_back(current_.get(), next_tile_++);
         continue;
       }
@@ -64,7 +64,6 @@ class TileReader {
       b.started.push_back(img);
       if (img->error.empty()) current_ = img, next_tile_ = 0;
     }
-    if (!rows.empty()) b.inputs = torch::stack(rows);
     return b;
   }
 
@@ -114,7 +113,9 @@ ScoreSummary score_tiled_inputs(Model& model, InputSource& source, const ScoreOp
     pending = std::async(std::launch::async, [&] { return reader.read(); });
     in_flight.insert(in_flight.end(), batch.started.begin(), batch.started.end());
     if (!batch.tiles.empty()) {
-      const torch::Tensor maps = infer_raw_maps(model, batch.inputs.to(o.device));
+      // Stacked here, not on the reader: an ATen operator that goes parallel on a new thread starts
+      // another OpenMP team there, which then competes with the network's for the cores.
+      const torch::Tensor maps = infer_raw_maps(model, torch::stack(batch.inputs).to(o.device));
       for (size_t i = 0; i < batch.tiles.size(); ++i) {
         auto [img, tile] = batch.tiles[i];
         img->stitcher->add(tile, maps.data_ptr<float>() + i * plane);

@@ -79,7 +79,7 @@ std::vector<int> tile_starts(int length, int size, int stride) {
 
 TileGrid tile_grid(int width, int height, const Tiling& tiling) {
   if (width < tiling.size || height < tiling.size) {
-    const std::string scaled = tiling.scale == 1.0 ? "" : fmt::format(" after --tile-scale {}", tiling.scale);
+    const std::string scaled = tiling.scale == 1.0 ? "" : fmt::format(" after scaling by {}", tiling.scale);
     throw InputError(fmt::format("image is {}x{}{}, smaller than the model's {} px tile", width, height, scaled,
                                  tiling.size));
   }

@@ -88,6 +88,18 @@ class TeacherFeatures {
   Features all_;
 };
 
+// The digest of the network inputs (not of the pixels they are held as), computed a part at a
+// time: checkpoints written when training sets were held as float still resume.
+std::string inputs_digest(const LoadedImages& set) {
+  const int64_t per_row = 3 * set.rows.size(2) * set.rows.size(3) * int64_t(sizeof(float));
+  ContentDigest d(size_t(per_row * set.count()));
+  for (int64_t i = 0; i < set.count(); i += 64) {
+    const torch::Tensor part = set.inputs(i, std::min<int64_t>(i + 64, set.count())).contiguous();
+    d.update(static_cast<const unsigned char*>(part.data_ptr()), size_t(part.nbytes()));
+  }
+  return d.finish();
+}
+
 // Where a run stands; stored in checkpoints so that --resume continues exactly.
 struct Position {
   int epoch = 0;  // completed epochs
@@ -201,6 +213,11 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     model = load_model(o.resume, &resumed);
     if (resumed.meta.value("kind", "") != "rd-checkpoint")
       throw UsageError(fmt::format("--resume '{}' is a model, not a training checkpoint", o.resume));
+    const Tiling& t = model.tiling;
+    if (o.tiling.enabled() && (t.size != o.tiling.size || t.stride != o.tiling.stride || t.scale != o.tiling.scale))
+      throw UsageError(fmt::format("--resume '{}': the checkpoint was trained {}; leave out --tile to continue it",
+                                   o.resume, t.enabled() ? fmt::format("on {},{} tiles at scale {}", t.size, t.stride, t.scale)
+                                                         : "without tiles"));
   } else {
     torch::manual_seed(o.seed);
     model = create_model(o.backbone, o.tiling.enabled() ? o.tiling.size : o.image_size);
@@ -233,8 +250,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     const int64_t n = train_set.count();
     if (n == 0) throw UsageError("no readable training images");
     result.tiles = model.tiling.enabled() ? size_t(n) : 0;
-    const std::string data_digest = content_digest(
-        static_cast<const unsigned char*>(train_set.rows.data_ptr()), size_t(train_set.rows.nbytes()));
+    const std::string data_digest = inputs_digest(train_set);
     TrainOptions run = o;
     Position pos;
     Adam adam(trainable_named(model), AdamOptions{o.lr, o.beta1, o.beta2});

@@ -90,3 +90,17 @@ TEST_CASE("writing a model over an existing one replaces it whole") {
   CHECK(c.tensors.size() == 1);
   CHECK(c.tensors["b"].to_float() == std::vector<float>{7});
 }
+
+TEST_CASE("a digest given in parts equals the digest of the whole") {
+  std::vector<unsigned char> bytes(1000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 37 + 11);
+  rd::ContentDigest d(bytes.size());
+  d.update(bytes.data(), 512);
+  d.update(bytes.data() + 512, 480);
+  d.update(bytes.data() + 992, 8);
+  CHECK(d.finish() == rd::content_digest(bytes.data(), bytes.size()));
+  bytes[999] ^= 1;
+  CHECK(d.finish() != rd::content_digest(bytes.data(), bytes.size()));
+  rd::ContentDigest ragged(bytes.size());
+  CHECK_THROWS_AS(ragged.update(bytes.data(), 5), std::logic_error);  // only the last part may end mid-word
+}

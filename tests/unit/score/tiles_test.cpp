@@ -40,7 +40,7 @@ TEST_CASE("the grid covers every pixel and no tile hangs over the edge, multiple
 TEST_CASE("an image smaller than a tile is refused, naming both sizes") {
   const rd::Tiling t = rd::parse_tiling("256", 0.5);
   CHECK_THROWS_WITH_AS(rd::tile_grid(300, 255, t),
-                       "image is 300x255 after --tile-scale 0.5, smaller than the model's 256 px tile", rd::InputError);
+                       "image is 300x255 after scaling by 0.5, smaller than the model's 256 px tile", rd::InputError);
   CHECK_THROWS_WITH_AS(rd::tile_grid(1, 1, rd::parse_tiling("64", 1.0)),
                        "image is 1x1, smaller than the model's 64 px tile", rd::InputError);
   const rd::TileGrid g = rd::tile_grid(256, 600, t);

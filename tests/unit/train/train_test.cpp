@@ -81,6 +81,13 @@ TEST_CASE("training lowers the loss and the saved model scores exactly like the 
   rd::Model loaded = rd::load_model(o.output);
   CHECK(loaded.id == r.model_id);
   CHECK(loaded.meta.at("training").at("epochs") == 4);
+  // The data digest is that of the float network inputs, as when training sets were held as
+  // float, so checkpoints of that time still resume.
+  const auto all = rd::load_images(images, 64, loaded.norm, rd::kDefaultMaxPixels, 1);
+  REQUIRE((all.rows.scalar_type() == torch::kUInt8));
+  const torch::Tensor floats = all.inputs(0, all.count()).contiguous();
+  CHECK(loaded.meta.at("training").at("data_digest") ==
+        rd::content_digest(static_cast<const unsigned char*>(floats.data_ptr()), size_t(floats.nbytes())));
   const auto& val = loaded.meta.at("validation");
   CHECK(val.at("count") == 3);
   CHECK(val.at("scores").size() == 3);
