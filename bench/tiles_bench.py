@@ -25,7 +25,9 @@ p.add_argument("--backbones", default="resnet18,wide_resnet50_2")
 p.add_argument("--sides", default="2048,4096")
 p.add_argument("--tile", type=int, default=256)
 p.add_argument("--batch", type=int, default=8)
-p.add_argument("--n", type=int, default=2, help="images per run (and 2N for the difference)")
+p.add_argument("--n", default="resnet18:2,wide_resnet50_2:1",
+               help="BACKBONE:N, images per tiled run (and 2N for the difference)")
+p.add_argument("--reps", type=int, default=3, help="repetitions of the untiled runs (median)")
 args = p.parse_args()
 os.makedirs(args.work, exist_ok=True)
 env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(args.threads))
@@ -42,10 +44,16 @@ def image(side, i):
     return path
 
 
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
 def run(cmd, inputs):
     """Seconds and this child's peak RSS (MiB) of one run, from wait4."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd + inputs, stdout=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(cmd + ["-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+    proc.stdin.write("".join(p + "\n" for p in inputs).encode())
+    proc.stdin.close()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -63,27 +71,41 @@ def model(backbone, tiled):
     return path
 
 
-results = {"threads": args.threads, "tile": args.tile, "batch": args.batch, "n": args.n, "runs": []}
+counts = {k: int(v) for k, v in (x.split(":") for x in args.n.split(","))}
+results = {"threads": args.threads, "tile": args.tile, "batch": args.batch, "n": counts, "runs": []}
 for backbone in args.backbones.split(","):
     score = [f"{args.bin}/rd-score", "-q", "--threads", str(args.threads), "--batch-size", str(args.batch)]
     # Untiled reference: 256 px images, so every input is one network pass.
     plain = score + ["-m", model(backbone, False)]
-    small = [image(args.tile, i) for i in range(8)]
-    t1, _ = run(plain, small)
-    t2, _ = run(plain, small * 2)
+    # As many network passes as the tiles of N 2048 px images: a few seconds, so that start-up
+    # (model loading, oneDNN's first primitives) is small beside the difference.
+    n = counts.get(backbone, 1)
+    small = [image(args.tile, i) for i in range(16)] * (4 * n)
+    rates = []
+    for _ in range(args.reps):
+        t1, _ = run(plain, small)
+        t2, _ = run(plain, small * 2)
+        rates.append(len(small) / (t2 - t1))
     results["runs"].append({"backbone": backbone, "side": args.tile, "tiled": False,
-                            "images_per_second": len(small) / (t2 - t1)})
+                            "images_per_second": median(rates), "all": rates})
     print(json.dumps(results["runs"][-1]), flush=True)
     tiled = score + ["-m", model(backbone, True)]
     for side in map(int, args.sides.split(",")):
-        imgs = [image(side, i) for i in range(args.n)]
+        n = counts.get(backbone, 1)
+        imgs = [image(side, i) for i in range(n)]
         tiles = (side // args.tile) ** 2
-        t1, rss1 = run(tiled, imgs)
-        t2, rss2 = run(tiled, imgs * 2)
-        per_image = (t2 - t1) / args.n
+        # Repeated where a run is short; one run of the largest (minutes for wide_resnet50_2).
+        reps = args.reps if tiles * n <= 200 else 1
+        per, rss1, rss2 = [], 0, 0
+        for _ in range(reps):
+            t1, rss1 = run(tiled, imgs)
+            t2, rss2 = run(tiled, imgs * 2)
+            per.append((t2 - t1) / n)
+        per_image = median(per)
         results["runs"].append({"backbone": backbone, "side": side, "tiled": True, "tiles_per_image": tiles,
                                 "images_per_second": 1 / per_image, "tiles_per_second": tiles / per_image,
-                                "peak_rss_mib": {str(args.n): round(rss1), str(2 * args.n): round(rss2)}})
+                                "seconds_per_image": per,
+                                "peak_rss_mib": {str(n): round(rss1), str(2 * n): round(rss2)}})
         print(json.dumps(results["runs"][-1]), flush=True)
 
 for r in results["runs"]:
