@@ -16,7 +16,8 @@ using Rows = std::vector<torch::Tensor>;  // [3, S, S] each: uint8 pixels or flo
 // parallel (each would start an OpenMP team of its own); the rows are stacked here, as float
 // only if some source was deeper than 8 bits.
 LoadedImages load_rows(const std::vector<std::string>& paths, int size, const Normalization& norm,
-                       int64_t max_pixels, int threads, const std::function<Rows(const DecodedImage&)>& rows_of,
+                       int64_t max_pixels, int threads,
+                       const std::function<Rows(const DecodedImage&, const std::string& path)>& rows_of,
                        const std::function<void(size_t, size_t)>& progress) {
   std::vector<Rows> rows(paths.size());
   std::vector<std::string> errors(paths.size());
@@ -25,12 +26,7 @@ LoadedImages load_rows(const std::vector<std::string>& paths, int size, const No
   auto worker = [&] {
     for (size_t i; (i = next++) < paths.size();) {
       try {
-        const DecodedImage image = decode_image(paths[i], max_pixels);
-        try {
-          rows[i] = rows_of(image);
-        } catch (const InputError& e) {
-          throw InputError("'" + paths[i] + "': " + e.what());
-        }
+        rows[i] = rows_of(decode_image(paths[i], max_pixels), paths[i]);
       } catch (const InputError& e) {
         errors[i] = e.what();
       }
@@ -77,29 +73,27 @@ torch::Tensor row_of(const DecodedImage& image, int size, const Normalization& n
 
 }  // namespace
 
-torch::Tensor LoadedImages::inputs(int64_t begin, int64_t end) const {
-  const torch::Tensor r = rows.slice(0, begin, end);
-  return r.scalar_type() == torch::kUInt8 ? normalise_pixels(r, norm) : r;
-}
+torch::Tensor LoadedImages::inputs(int64_t begin, int64_t end) const { return as_inputs(rows.slice(0, begin, end)); }
 
-torch::Tensor LoadedImages::inputs(const torch::Tensor& index) const {
-  const torch::Tensor r = rows.index_select(0, index);
-  return r.scalar_type() == torch::kUInt8 ? normalise_pixels(r, norm) : r;
+torch::Tensor LoadedImages::inputs(const torch::Tensor& index) const { return as_inputs(rows.index_select(0, index)); }
+
+torch::Tensor LoadedImages::as_inputs(const torch::Tensor& some_rows) const {
+  return some_rows.scalar_type() == torch::kUInt8 ? normalise_pixels(some_rows, norm) : some_rows;
 }
 
 LoadedImages load_images(const std::vector<std::string>& paths, int size, const Normalization& norm,
                          int64_t max_pixels, int threads, const std::function<void(size_t, size_t)>& progress) {
   return load_rows(
       paths, size, norm, max_pixels, threads,
-      [&](const DecodedImage& image) { return Rows{row_of(image, size, norm)}; }, progress);
+      [&](const DecodedImage& image, const std::string&) { return Rows{row_of(image, size, norm)}; }, progress);
 }
 
 LoadedImages load_tiles(const std::vector<std::string>& paths, const Tiling& tiling, const Normalization& norm,
                         int64_t max_pixels, int threads, const std::function<void(size_t, size_t)>& progress) {
   return load_rows(
       paths, tiling.size, norm, max_pixels, threads,
-      [&](const DecodedImage& image) {
-        const TiledImage tiled = tile_image(image, tiling);
+      [&](const DecodedImage& image, const std::string& path) {
+        const TiledImage tiled = tile_image(image, tiling, path);
         Rows tiles;
         for (size_t i = 0; i < tiled.grid.count(); ++i)
           tiles.push_back(row_of(crop_image(tiled.scaled, tiled.grid.rect(i)), tiling.size, norm));

@@ -22,6 +22,9 @@ struct LoadedImages {
   // The network inputs (float) of rows [begin, end), or of the rows `index` lists.
   torch::Tensor inputs(int64_t begin, int64_t end) const;
   torch::Tensor inputs(const torch::Tensor& index) const;
+
+ private:
+  torch::Tensor as_inputs(const torch::Tensor& some_rows) const;
 };
 
 // Decodes and preprocesses every path, on up to `threads` worker threads, keeping order.

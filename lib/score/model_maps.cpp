@@ -2,10 +2,6 @@
 
 #include <memory>
 
-#include <fmt/format.h>
-
-#include "errors.h"
-
 #include "score/inference.h"
 #include "score/runtime.h"
 #include "score/score.h"
@@ -22,13 +18,7 @@ std::function<cv::Mat(const std::string&)> map_computer(const std::string& model
   prepare_for_scoring(*model, dev, p);
   return [model, dev](const std::string& image_path) {
     if (model->tiling.enabled()) {
-      const DecodedImage image = decode_image(image_path);
-      cv::Mat map;
-      try {
-        map = stitched_raw_map(*model, image, dev, /*batch=*/8);
-      } catch (const InputError& e) {
-        throw InputError(fmt::format("'{}': {}", image_path, e.what()));
-      }
+      cv::Mat map = stitched_raw_map(*model, decode_image(image_path), dev, /*batch=*/8, image_path);
       smooth_and_score(map.ptr<float>(), map.rows, map.cols, model->map);
       return map;
     }

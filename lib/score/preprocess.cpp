@@ -5,10 +5,6 @@
 namespace rd {
 namespace {
 
-// The 8-bit path runs on the decode threads while the network runs: plain loops, no ATen
-// operators, because every new thread that enters an ATen parallel region starts its own OpenMP
-// team, which then fights the network's threads for the cores (measured: a quarter of the
-// samples of rd-score at batch 1 were OpenMP threads spinning).
 cv::Mat resized_rgb8(const cv::Mat& rgb8, int size) {
   return rgb8.rows != size || rgb8.cols != size ? pil_resize_bilinear(rgb8, size, size) : rgb8;
 }
@@ -18,17 +14,27 @@ float normalised(uint8_t v, int c, const Normalization& norm) {
   return (float(v) / 255.0f - norm.mean[c]) / norm.std[c];
 }
 
-torch::Tensor normalise_rgb8(const cv::Mat& rgb8, int size, const Normalization& norm) {
+// The 8-bit image, resized to size x size, as a [3, size, size] tensor of convert(value, channel).
+// The 8-bit path runs on the decode threads while the network runs: plain loops, no ATen
+// operators, because every new thread that enters an ATen parallel region starts its own OpenMP
+// team, which then fights the network's threads for the cores (measured: a quarter of the
+// samples of rd-score at batch 1 were OpenMP threads spinning).
+template <typename T, typename Convert>
+torch::Tensor to_planes(const cv::Mat& rgb8, int size, torch::ScalarType type, Convert convert) {
   const cv::Mat m = resized_rgb8(rgb8, size);
-  torch::Tensor x = torch::empty({3, size, size}, torch::kFloat32);
-  float* out = x.data_ptr<float>();
+  torch::Tensor x = torch::empty({3, size, size}, type);
+  T* out = x.data_ptr<T>();
   const size_t plane = size_t(size) * size;
   for (int y = 0; y < size; ++y) {
     const uint8_t* row = m.ptr<uint8_t>(y);
     for (int x0 = 0; x0 < size; ++x0)
-      for (int c = 0; c < 3; ++c) out[c * plane + size_t(y) * size + x0] = normalised(row[3 * x0 + c], c, norm);
+      for (int c = 0; c < 3; ++c) out[c * plane + size_t(y) * size + x0] = convert(row[3 * x0 + c], c);
   }
   return x;
+}
+
+torch::Tensor normalise_rgb8(const cv::Mat& rgb8, int size, const Normalization& norm) {
+  return to_planes<float>(rgb8, size, torch::kFloat32, [&](uint8_t v, int c) { return normalised(v, c, norm); });
 }
 
 }  // namespace
@@ -49,16 +55,7 @@ torch::Tensor to_model_input(const DecodedImage& image, int size, const Normaliz
 
 torch::Tensor to_pixels(const DecodedImage& image, int size) {
   if (image.rgb8.empty()) return {};
-  const cv::Mat m = resized_rgb8(image.rgb8, size);
-  torch::Tensor x = torch::empty({3, size, size}, torch::kUInt8);
-  uint8_t* out = x.data_ptr<uint8_t>();
-  const size_t plane = size_t(size) * size;
-  for (int y = 0; y < size; ++y) {
-    const uint8_t* row = m.ptr<uint8_t>(y);
-    for (int x0 = 0; x0 < size; ++x0)
-      for (int c = 0; c < 3; ++c) out[c * plane + size_t(y) * size + x0] = row[3 * x0 + c];
-  }
-  return x;
+  return to_planes<uint8_t>(image.rgb8, size, torch::kUInt8, [](uint8_t v, int) { return v; });
 }
 
 torch::Tensor normalise_pixels(const torch::Tensor& pixels, const Normalization& norm) {

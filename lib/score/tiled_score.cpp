@@ -4,8 +4,6 @@
 #include <future>
 #include <memory>
 
-#include <fmt/format.h>
-
 #include "errors.h"
 #include "score/inference.h"
 #include "score/score_parts.h"
@@ -77,11 +75,7 @@ class TileReader {
       const DecodedImage decoded = decode_image(img.input.path, o_.max_pixels);
       img.width = decoded.width;
       img.height = decoded.height;
-      try {
-        image_ = tile_image(decoded, model_.tiling);
-      } catch (const InputError& e) {
-        throw InputError(fmt::format("'{}': {}", img.input.path, e.what()));
-      }
+      image_ = tile_image(decoded, model_.tiling, img.input.path);
     } catch (const InputError& e) {
       img.error = e.what();
       return;

@@ -163,13 +163,7 @@ nlohmann::json validation_stats(Model& model, const std::vector<std::string>& pa
   if (model.tiling.enabled()) {
     for (const auto& path : paths) {
       try {
-        const DecodedImage image = decode_image(path, o.max_pixels);
-        cv::Mat map;
-        try {
-          map = stitched_raw_map(model, image, o.device, o.batch_size);
-        } catch (const InputError& e) {
-          throw InputError(fmt::format("'{}': {}", path, e.what()));
-        }
+        cv::Mat map = stitched_raw_map(model, decode_image(path, o.max_pixels), o.device, o.batch_size, path);
         scores.push_back(smooth_and_score(map.ptr<float>(), map.rows, map.cols, model.map));
         sample(map.ptr<float>(), int64_t(map.total()));
         kept.push_back(path);

@@ -18,6 +18,12 @@ std::string write_image(const std::string& dir, const std::string& name, int dep
   return path;
 }
 
+// Each row's network input equals what rd-score feeds the network for that image.
+void check_scoring_inputs(const rd::LoadedImages& set, const std::vector<std::string>& paths) {
+  for (size_t i = 0; i < paths.size(); ++i)
+    CHECK(torch::equal(set.inputs(int64_t(i), int64_t(i) + 1)[0], rd::to_model_input(rd::decode_image(paths[i]), 64)));
+}
+
 }  // namespace
 
 TEST_CASE("8-bit training images are held as pixels and give the scoring path's inputs exactly") {
@@ -27,8 +33,7 @@ TEST_CASE("8-bit training images are held as pixels and give the scoring path's 
   const rd::LoadedImages set = rd::load_images(paths, 64, {}, rd::kDefaultMaxPixels, 2);
   CHECK((set.rows.scalar_type() == torch::kUInt8));
   REQUIRE(set.count() == 2);
-  for (size_t i = 0; i < paths.size(); ++i)
-    CHECK(torch::equal(set.inputs(int64_t(i), int64_t(i) + 1)[0], rd::to_model_input(rd::decode_image(paths[i]), 64)));
+  check_scoring_inputs(set, paths);
   CHECK(torch::equal(set.inputs(torch::tensor({1, 0})), set.inputs(0, 2).flip(0)));
 }
 
@@ -38,8 +43,7 @@ TEST_CASE("a set with a 16-bit image is held as float inputs, equal to the scori
                                           write_image(dir, "b.png", CV_16U, {80, 64}, 2)};
   const rd::LoadedImages set = rd::load_images(paths, 64, {}, rd::kDefaultMaxPixels, 1);
   CHECK((set.rows.scalar_type() == torch::kFloat32));
-  for (size_t i = 0; i < paths.size(); ++i)
-    CHECK(torch::equal(set.inputs(int64_t(i), int64_t(i) + 1)[0], rd::to_model_input(rd::decode_image(paths[i]), 64)));
+  check_scoring_inputs(set, paths);
 }
 
 TEST_CASE("a tiled training set is every tile of every image in grid order; too-small images are errors") {
