@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
                "the model scores every image on the same grid", cxxopts::value<std::string>(), "SIZE[,STRIDE]")
       ("tile-scale", "With --tile: resize each image by F in (0, 1] before cutting tiles",
        cxxopts::value<double>()->default_value("1"), "F")
+      ("method", "rd4ad (the paper's reverse distillation) or rd++ (RD++: projection, noise and three more "
+                 "loss terms; about twice the training time)", cxxopts::value<std::string>()->default_value("rd4ad"))
+      ("proj-lr", "rd++: Adam learning rate of the projection", cxxopts::value<double>()->default_value("0.001"))
       ("epochs", "Training epochs", cxxopts::value<int>()->default_value(std::to_string(d.epochs)))
       ("batch-size", "Images per step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
       ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.005"))
@@ -94,6 +97,10 @@ int main(int argc, char** argv) {
     rd::TrainOptions o;
     o.output = args["output"].as<std::string>();
     o.backbone = args["backbone"].as<std::string>();
+    o.method = rd::parse_method(args["method"].as<std::string>());
+    o.proj_lr = args["proj-lr"].as<double>();
+    if (args.count("proj-lr") && o.method != rd::Method::RdPlusPlus) throw rd::UsageError("--proj-lr needs --method rd++");
+    if (!(o.proj_lr > 0)) throw rd::UsageError("--proj-lr must be positive");
     o.weights = args["weights"].as<std::string>();
     o.offline = args.count("offline") > 0 || rd::offline_from_environment();
     o.download = rd::download_options_from_environment();
@@ -161,10 +168,16 @@ int main(int argc, char** argv) {
       nlohmann::json line = {{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds},
                              {"images_per_second", e.images_per_second}};
       if (e.tiles_per_second > 0) line["tiles_per_second"] = e.tiles_per_second;
+      std::string terms;
+      for (const auto& [name, value] : e.terms) {
+        line["loss_" + name] = value;
+        terms += fmt::format(" {} {:.3g}", name, value);
+      }
       if (log) *log << line.dump() << "\n" << std::flush;
       if (!c.quiet)
-        std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f} ({:.1f} s, {:.2f} images/s{})\n", e.epoch,
-                                 o.epochs, e.loss, e.seconds, e.images_per_second,
+        std::cerr << fmt::format("rd-train: epoch {}/{} loss {:.5f}{} ({:.1f} s, {:.2f} images/s{})\n", e.epoch,
+                                 o.epochs, e.loss, terms.empty() ? "" : " [" + terms.substr(1) + "]", e.seconds,
+                                 e.images_per_second,
                                  e.tiles_per_second > 0 ? fmt::format(", {:.1f} tiles/s", e.tiles_per_second) : "");
     };
     cb.stop_signal = &rd::cli::install_stop_handlers();

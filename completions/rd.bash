@@ -10,10 +10,10 @@
 _rd_common_opts='--help --version --quiet --verbose --threads --progress --no-progress'
 
 # Long options of each tool (of each rd-threshold command), and the options that take a value.
-_rd_train_opts="--output --backbone --weights --offline --image-size --tile --tile-scale --epochs --batch-size --lr --seed --val
+_rd_train_opts="--output --backbone --method --proj-lr --weights --offline --image-size --tile --tile-scale --epochs --batch-size --lr --seed --val
   --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference --max-pixels
   --null $_rd_common_opts --device"
-_rd_train_args='-o --output --backbone --weights --image-size --tile --tile-scale --epochs --batch-size --lr --seed
+_rd_train_args='-o --output --backbone --method --proj-lr --weights --image-size --tile --tile-scale --epochs --batch-size --lr --seed
   --val --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference
   --max-pixels --threads --device'
 
@@ -81,6 +81,7 @@ _rd_complete_value() {
     *:-m | *:--model) _rd_files rdm ;;
     rd-train:-o | rd-train:--output) _rd_files rdm ;;
     rd-train:--backbone) _rd_choices resnet18 resnet34 resnet50 wide_resnet50_2 wide_resnet101_2 ;;
+    rd-train:--method) _rd_choices rd4ad rd++ ;;
     rd-train:--weights) _rd_choices auto none; _rd_files pth ;;
     rd-train:--import-reference) _rd_files pth ;;
     rd-train:--resume) _rd_files ckpt ;;

@@ -8,6 +8,8 @@
 # rd-train
 complete -c rd-train -s o -l output -x -a '(__fish_complete_suffix .rdm)' -d 'Model file to write (.rdm)'
 complete -c rd-train -l backbone -x -a 'resnet18 resnet34 resnet50 wide_resnet50_2 wide_resnet101_2' -d 'Teacher network'
+complete -c rd-train -l method -x -a 'rd4ad\t"the paper\'s reverse distillation" rd++\t"RD++: projection, noise, four-term loss"' -d 'Training method (default rd4ad)'
+complete -c rd-train -l proj-lr -x -d 'rd++: Adam learning rate of the projection (default 0.001)'
 complete -c rd-train -l weights -x -a '(__fish_complete_suffix .pth) auto\t"torchvision file in \$TORCH_HOME, downloaded when absent" none\t"random teacher (tests, demos)"' -d 'Teacher weights'
 complete -c rd-train -l offline -d 'Never download weights (also RD_OFFLINE=1)'
 complete -c rd-train -l image-size -x -d 'Input side in pixels, multiple of 32 (default 256)'

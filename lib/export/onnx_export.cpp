@@ -52,7 +52,7 @@ std::string build_graph(Model& m, const ExportOptions& o) {
   g.input("image", OnnxElement::Float32, {-1, 3, s, s});
   const std::string image = o.fp16 ? g.cast("image", network) : "image";
   FeatureNames teacher = m.net->teacher->emit(g, image);
-  FeatureNames student = m.net->decoder->emit(g, m.net->bn->emit(g, teacher));
+  FeatureNames student = m.net->emit_student(g, teacher);
   if (o.fp16)
     for (auto* f : {&teacher, &student})
       for (auto& name : *f) name = g.cast(name, OnnxElement::Float32);

@@ -164,6 +164,23 @@ std::string OnnxGraph::concat(const std::vector<std::string>& xs, int64_t axis) 
   return node("Concat", xs, {{"axis", axis}});
 }
 
+std::string OnnxGraph::instance_norm(const std::string& x, double eps) {
+  // Written out (mean and biased variance over each plane) rather than InstanceNormalization, which
+  // needs scale and bias tensors of the channel count. In an fp16 graph the statistics run in
+  // fp32: a plane's sum of squares overflows fp16 easily.
+  const bool half = impl_->weights == OnnxElement::Float16;
+  const std::string in = half ? cast(x, OnnxElement::Float32) : x;
+  const std::string mean = node("ReduceMean", {in}, {{"axes", std::vector<int64_t>{2, 3}}});
+  const std::string centred = node("Sub", {in, mean});
+  const std::string var = node("ReduceMean", {node("Mul", {centred, centred})}, {{"axes", std::vector<int64_t>{2, 3}}});
+  const std::string out = node("Div", {centred, node("Sqrt", {node("Add", {var, f32({}, {float(eps)})})})});
+  return half ? cast(out, OnnxElement::Float16) : out;
+}
+
+std::string OnnxGraph::leaky_relu(const std::string& x, double slope) {
+  return node("LeakyRelu", {x}, {{"alpha", float(slope)}});
+}
+
 void OnnxGraph::input(const std::string& name, OnnxElement type, const std::vector<int64_t>& dims) {
   set_value_type(*impl_->graph->add_input(), type, dims);
   impl_->graph->mutable_input(impl_->graph->input_size() - 1)->set_name(name);

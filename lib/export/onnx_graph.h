@@ -33,6 +33,8 @@ class OnnxGraph final : public GraphSink {
   std::string add(const std::string& a, const std::string& b) override;
   std::string max_pool(const std::string& x, int64_t kernel, int64_t stride, int64_t padding) override;
   std::string concat(const std::vector<std::string>& xs, int64_t axis) override;
+  std::string instance_norm(const std::string& x, double eps) override;
+  std::string leaky_relu(const std::string& x, double slope) override;
 
   // Any operator; returns the name of its first output (the others are named after it, "_1"...).
   std::string node(const std::string& op, const std::vector<std::string>& inputs,

@@ -12,7 +12,8 @@
 namespace rd {
 
 // The newest format version this rd reads. 2: the model is tiled (metadata `tiling`).
-constexpr uint32_t kModelFormatVersion = 2;
+// 3: the model is an RD++ one (metadata `method`, tensors `proj.*`).
+constexpr uint32_t kModelFormatVersion = 3;
 
 struct TensorView {
   std::string name;

@@ -29,6 +29,9 @@ class GraphSink {
   virtual std::string add(const std::string& a, const std::string& b) = 0;
   virtual std::string max_pool(const std::string& x, int64_t kernel, int64_t stride, int64_t padding) = 0;
   virtual std::string concat(const std::vector<std::string>& xs, int64_t axis) = 0;
+  // Per-sample, per-channel normalisation without affine terms (RD++'s projection).
+  virtual std::string instance_norm(const std::string& x, double eps) = 0;
+  virtual std::string leaky_relu(const std::string& x, double slope) = 0;
 };
 
 }  // namespace rd

@@ -94,22 +94,21 @@ void DecoderImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   fold_stage(layer3_, pack_for_cpu, precision);
 }
 
-RdModelImpl::RdModelImpl(const BackboneSpec& s) : spec_(s) {
+RdModelImpl::RdModelImpl(const BackboneSpec& s, Method method) : spec_(s), method_(method) {
   teacher = register_module("teacher", Teacher(s));
+  if (method == Method::RdPlusPlus) proj = register_module("proj", Projection(s));
   bn = register_module("bn", Bottleneck(s));
   decoder = register_module("decoder", Decoder(s));
 }
 
-std::vector<torch::Tensor> RdModelImpl::trainable_parameters() {
-  auto params = bn->parameters();
-  auto dec = decoder->parameters();
-  params.insert(params.end(), dec.begin(), dec.end());
-  return params;
+FeatureNames RdModelImpl::emit_student(GraphSink& graph, const FeatureNames& t) const {
+  return decoder->emit(graph, bn->emit(graph, proj ? proj->emit(graph, t) : t));
 }
 
 void RdModelImpl::set_training(bool on) {
   teacher->eval();
   for (auto& p : teacher->parameters()) p.set_requires_grad(false);
+  if (proj) proj->train(on);
   bn->train(on);
   decoder->train(on);
 }
@@ -117,6 +116,7 @@ void RdModelImpl::set_training(bool on) {
 void RdModelImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   eval();
   teacher->fold_batchnorm(pack_for_cpu, precision);
+  if (proj) proj->prepare(pack_for_cpu, precision);
   bn->fold_batchnorm(pack_for_cpu, precision);
   decoder->fold_batchnorm(pack_for_cpu, precision);
 }

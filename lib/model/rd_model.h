@@ -6,6 +6,8 @@
 #include "model/backbone.h"
 #include "model/conv_bn.h"
 #include "model/graph_sink.h"
+#include "model/method.h"
+#include "model/projection.h"
 #include "rd_torch.h"
 
 namespace rd {
@@ -56,22 +58,30 @@ TORCH_MODULE(Decoder);
 
 class RdModelImpl : public torch::nn::Module {
  public:
-  explicit RdModelImpl(const BackboneSpec& spec);
+  explicit RdModelImpl(const BackboneSpec& spec, Method method = Method::Rd4ad);
   const BackboneSpec& spec() const { return spec_; }
+  Method method() const { return method_; }
   Teacher teacher{nullptr};
+  Projection proj{nullptr};  // RD++ only
   Bottleneck bn{nullptr};
   Decoder decoder{nullptr};
+  // What the bottleneck takes: the teacher's features, or (RD++) their projection.
+  Features bottleneck_input(const Features& teacher_features) {
+    return proj ? proj->forward(teacher_features) : teacher_features;
+  }
   // Student features restored from the teacher's.
-  Features student(const Features& teacher_features) { return decoder->forward(bn->forward(teacher_features)); }
-  // The parameters that train (OCBE and decoder).
-  std::vector<torch::Tensor> trainable_parameters();
-  // Puts the teacher in eval mode and freezes it; OCBE and decoder in train(on) mode.
+  Features student(const Features& teacher_features) {
+    return decoder->forward(bn->forward(bottleneck_input(teacher_features)));
+  }
+  FeatureNames emit_student(GraphSink& graph, const FeatureNames& teacher_features) const;
+  // Puts the teacher in eval mode and freezes it; projection, OCBE and decoder in train(on) mode.
   void set_training(bool on);
   // Folds every BatchNorm into its convolution; the model is inference-only afterwards.
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
 
  private:
   BackboneSpec spec_;
+  Method method_;
 };
 TORCH_MODULE(RdModel);
 

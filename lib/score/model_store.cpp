@@ -10,6 +10,7 @@ namespace {
 
 nlohmann::json settings_meta(const Model& m) {
   nlohmann::json j = {{"backbone", m.net->spec().name},
+          {"method", method_name(m.net->method())},
           {"image_size", m.image_size},
           {"normalization", {{"mean", m.norm.mean}, {"std", m.norm.std}}},
           {"map", {{"mode", map_mode_name(m.map.mode)}, {"sigma", m.map.sigma},
@@ -20,11 +21,11 @@ nlohmann::json settings_meta(const Model& m) {
 
 }  // namespace
 
-Model create_model(const std::string& backbone, int image_size) {
+Model create_model(const std::string& backbone, int image_size, Method method) {
   if (image_size < 64 || image_size % 32 != 0)
     throw UsageError(fmt::format("image size {} must be a multiple of 32 and at least 64", image_size));
   Model m;
-  m.net = RdModel(backbone_spec(backbone));
+  m.net = RdModel(backbone_spec(backbone), method);
   m.image_size = image_size;
   m.meta = nlohmann::json::object();
   return m;
@@ -47,8 +48,10 @@ std::string save_model(const std::string& path, Model& model, const std::string&
   }
   views.insert(views.end(), extra.begin(), extra.end());
   // A tiled model scored as an untiled one would give wrong scores without a word: rd versions
-  // that do not know tiles must refuse it, and they refuse newer format versions.
-  model.id = write_model_file(path, meta, views, model.tiling.enabled() ? 2 : 1);
+  // that do not know tiles must refuse it, and they refuse newer format versions. Likewise an
+  // RD++ model (version 3) in an rd that would not know to run its projection.
+  const uint32_t version = model.net->method() == Method::RdPlusPlus ? 3 : model.tiling.enabled() ? 2 : 1;
+  model.id = write_model_file(path, meta, views, version);
   return model.id;
 }
 
@@ -61,7 +64,7 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
   Model m;
   try {
     const std::string backbone = meta.at("backbone").get<std::string>();
-    m = create_model(backbone, meta.at("image_size").get<int>());
+    m = create_model(backbone, meta.at("image_size").get<int>(), parse_method(meta.value("method", "rd4ad")));
     m.norm.mean = meta.at("normalization").at("mean").get<std::array<float, 3>>();
     m.norm.std = meta.at("normalization").at("std").get<std::array<float, 3>>();
     m.map.mode = parse_map_mode(meta.at("map").at("mode").get<std::string>());
@@ -112,6 +115,13 @@ void import_reference_checkpoint(Model& model, const std::string& path) {
   TensorDict dict = read_torch_checkpoint(path);
   if (!dict.count("bn.bn_layer.0.conv1.weight") || !dict.count("decoder.layer1.0.bn1.weight"))
     throw FormatError(fmt::format("'{}': not a checkpoint of the reference code (no 'bn' and 'decoder' dicts)", path));
+  const bool has_proj = dict.count("proj.proj_a.proj.0.weight") > 0;
+  if (has_proj && !model.net->proj)
+    throw UsageError(fmt::format("'{}' is an RD++ checkpoint (it has a 'proj' dict): add --method rd++", path));
+  if (!has_proj && model.net->proj)
+    throw UsageError(fmt::format("'{}' has no 'proj' dict: it is an RD4AD checkpoint, not an RD++ one; "
+                                 "leave out --method rd++", path));
+  if (model.net->proj) load_state(*model.net->proj, dict, LoadRules{"proj.", {}}, path);
   // The reference OCBE defines conv4/bn4 and never uses them; its checkpoints carry them.
   load_state(*model.net->bn, dict, LoadRules{"bn.", {"conv4.", "bn4."}}, path);
   load_state(*model.net->decoder, dict, LoadRules{"decoder.", {}}, path);

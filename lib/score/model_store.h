@@ -29,7 +29,7 @@ struct Model {
 using Warn = std::function<void(const std::string&)>;
 
 // A new model with random weights (seeded by torch::manual_seed before the call).
-Model create_model(const std::string& backbone, int image_size);
+Model create_model(const std::string& backbone, int image_size, Method method = Method::Rd4ad);
 
 // Writes the model atomically (plus `extra` tensors, e.g. optimiser state in checkpoints) and
 // records the new id. `kind` is "rd-model" or "rd-checkpoint".
@@ -47,7 +47,8 @@ Model load_model(const std::string& path, ModelFileContents* contents = nullptr)
 std::string load_teacher_weights(Model& model, const std::string& weights, const Warn& warn,
                                  WeightsRequest fetch = {});
 
-// Loads OCBE and decoder weights from a checkpoint of the paper's code ({'bn':..., 'decoder':...}).
+// Loads OCBE and decoder weights from a checkpoint of the paper's code ({'bn':..., 'decoder':...}),
+// or for an RD++ model the projection too, from the RD++ code's ({'proj':..., 'bn':..., 'decoder':...}).
 void import_reference_checkpoint(Model& model, const std::string& path);
 
 }  // namespace rd

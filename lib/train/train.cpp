@@ -19,6 +19,7 @@
 #include "score/inference.h"
 #include "score/tiled_inference.h"
 #include "train/adam.h"
+#include "train/rdpp_loss.h"
 
 namespace rd {
 namespace {
@@ -75,12 +76,12 @@ class TeacherFeatures {
     const torch::Tensor at = index.to(device_);
     return {all_[0].index_select(0, at), all_[1].index_select(0, at), all_[2].index_select(0, at)};
   }
-
- private:
   Features compute(const torch::Tensor& x) {
     torch::NoGradGuard no_grad;
     return model_.net->teacher->forward(x.to(device_));
   }
+
+ private:
   Model& model_;
   const LoadedImages& images_;  // held on the CPU; batches move to the device
   torch::Device device_;
@@ -105,7 +106,23 @@ struct Position {
   int epoch = 0;  // completed epochs
   int64_t step = 0;  // completed steps in the current epoch
   double loss_sum = 0, epoch_seconds = 0, total_seconds = 0;
+  std::array<double, 4> term_sums{};  // rd++: kd, ssot, recon, con
 };
+
+const char* const kTermNames[4] = {"kd", "ssot", "recon", "con"};
+
+// One 64-bit seed per (run seed, epoch, step) for RD++'s noise and shuffles: a resumed run draws
+// what the uninterrupted one drew without storing generator state.
+uint64_t step_seed(uint64_t seed, int epoch, int64_t step) {
+  uint64_t z = seed ^ (uint64_t(epoch) << 40) ^ uint64_t(step) ^ 0xD1B54A32D192ED03ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// RD++ accumulates the gradients of two batches per optimiser step (the last batch of an odd
+// epoch steps alone), so a checkpoint between the two holds the first batch's gradients.
+bool steps_after(int64_t step, int64_t steps_per_epoch) { return step % 2 == 1 || step + 1 == steps_per_epoch; }
 
 std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int epoch) {
   std::vector<int64_t> order(n);
@@ -117,30 +134,46 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int epoch) {
 }
 
 nlohmann::json options_meta(const TrainOptions& o) {
-  return {{"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"betas", {o.beta1, o.beta2}},
-          {"seed", o.seed}, {"precision", precision_name(o.precision)}};
+  nlohmann::json j = {{"epochs", o.epochs}, {"batch_size", o.batch_size}, {"lr", o.lr}, {"betas", {o.beta1, o.beta2}},
+                      {"seed", o.seed}, {"precision", precision_name(o.precision)}, {"method", method_name(o.method)}};
+  if (o.method == Method::RdPlusPlus) j["proj_lr"] = o.proj_lr, j["accumulate_batches"] = 2;
+  return j;
 }
 
 void save_checkpoint(const std::string& path, Model& model, const Adam& adam, const Position& pos,
                      const TrainOptions& o, const std::string& data_digest) {
   std::vector<torch::Tensor> keep;
   std::vector<TensorView> views;
-  for (auto& [name, t] : adam.state()) {
+  auto state_tensors = adam.state();
+  const bool pending = o.method == Method::RdPlusPlus && pos.step % 2 == 1;
+  if (pending)
+    for (auto& g : adam.gradients()) state_tensors.push_back(g);
+  for (auto& [name, t] : state_tensors) {
     keep.push_back(t.detach().to(torch::kCPU).contiguous());
     views.push_back({"adam." + name, DType::Float32, t.sizes().vec(), keep.back().data_ptr(), size_t(t.nbytes())});
   }
   nlohmann::json state = {{"epoch", pos.epoch}, {"step", pos.step}, {"loss_sum", pos.loss_sum},
                           {"epoch_seconds", pos.epoch_seconds}, {"total_seconds", pos.total_seconds},
                           {"adam_steps", adam.steps()}, {"options", options_meta(o)},
-                          {"data_digest", data_digest}};
+                          {"data_digest", data_digest}, {"term_sums", pos.term_sums},
+                          {"pending_gradients", pending}};
   save_model(path, model, "rd-checkpoint", views, state);
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> trainable_named(Model& model) {
+std::vector<std::pair<std::string, torch::Tensor>> named_parameters(torch::nn::Module& m, const std::string& prefix) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (auto& p : model.net->bn->named_parameters(true)) out.emplace_back("bn." + p.key(), p.value());
-  for (auto& p : model.net->decoder->named_parameters(true)) out.emplace_back("decoder." + p.key(), p.value());
+  for (auto& p : m.named_parameters(true)) out.emplace_back(prefix + p.key(), p.value());
   return out;
+}
+
+// OCBE and decoder in one Adam group at --lr; RD++'s projection in a second at its own rate.
+Adam make_adam(Model& model, const TrainOptions& o) {
+  auto params = named_parameters(*model.net->bn, "bn.");
+  auto decoder = named_parameters(*model.net->decoder, "decoder.");
+  params.insert(params.end(), decoder.begin(), decoder.end());
+  Adam adam(params, AdamOptions{o.lr, o.beta1, o.beta2});
+  if (model.net->proj) adam.add_group(named_parameters(*model.net->proj, "proj."), o.proj_lr);
+  return adam;
 }
 
 // Every pixel of a few hundred maps is millions of values: a fixed stride keeps ~4M.
@@ -214,7 +247,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
                                                          : "without tiles"));
   } else {
     torch::manual_seed(o.seed);
-    model = create_model(o.backbone, o.tiling.enabled() ? o.tiling.size : o.image_size);
+    model = create_model(o.backbone, o.tiling.enabled() ? o.tiling.size : o.image_size, o.method);
     model.tiling = o.tiling;
     WeightsRequest fetch;
     fetch.offline = o.offline;
@@ -246,8 +279,9 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     result.tiles = model.tiling.enabled() ? size_t(n) : 0;
     const std::string data_digest = inputs_digest(train_set);
     TrainOptions run = o;
+    run.method = model.net->method();
     Position pos;
-    Adam adam(trainable_named(model), AdamOptions{o.lr, o.beta1, o.beta2});
+    Adam adam = make_adam(model, run);
     if (!o.resume.empty()) {
       const auto& st = resumed.meta.at("checkpoint");
       if (st.value("data_digest", "") != data_digest)
@@ -256,10 +290,18 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
       run.epochs = opts.at("epochs"), run.batch_size = opts.at("batch_size"), run.lr = opts.at("lr");
       run.beta1 = opts.at("betas")[0], run.beta2 = opts.at("betas")[1], run.seed = opts.at("seed");
       run.precision = opts.value("precision", "fp32") == "bf16" ? Precision::Bf16 : Precision::Fp32;
+      run.proj_lr = opts.value("proj_lr", run.proj_lr);
       pos = {st.at("epoch"), st.at("step"), st.at("loss_sum"), st.at("epoch_seconds"), st.at("total_seconds")};
-      adam = Adam(trainable_named(model), AdamOptions{run.lr, run.beta1, run.beta2});
-      adam.restore(st.at("adam_steps").get<int64_t>(),
-                   [&](const std::string& name) { return to_torch(resumed.tensors.at("adam." + name)); });
+      if (st.contains("term_sums")) pos.term_sums = st.at("term_sums").get<std::array<double, 4>>();
+      auto lookup = [&](const std::string& name) {
+        auto it = resumed.tensors.find("adam." + name);
+        if (it == resumed.tensors.end())
+          throw FormatError(fmt::format("'{}': the checkpoint lacks optimiser tensor '{}'", o.resume, name));
+        return to_torch(it->second);
+      };
+      adam = make_adam(model, run);
+      adam.restore(st.at("adam_steps").get<int64_t>(), lookup);
+      if (st.value("pending_gradients", false)) adam.restore_gradients(lookup);
     }
     const std::string ckpt = o.checkpoint.empty() ? o.output + ".ckpt" : o.checkpoint;
     result.checkpoint_path = ckpt;
@@ -268,7 +310,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     model.net->set_training(true);
     TeacherFeatures teacher(model, train_set, o.device, o.cache_features, run.batch_size, cb.warn);
     const int64_t steps_per_epoch = (n + run.batch_size - 1) / run.batch_size;
-    for (; pos.epoch < run.epochs; ++pos.epoch, pos.step = 0, pos.loss_sum = 0, pos.epoch_seconds = 0) {
+    for (; pos.epoch < run.epochs; ++pos.epoch, pos.step = 0, pos.loss_sum = 0, pos.epoch_seconds = 0, pos.term_sums = {}) {
       auto order = epoch_order(n, run.seed, pos.epoch);
       for (; pos.step < steps_per_epoch; ++pos.step) {
         if (cb.stop_signal && cb.stop_signal->load()) {
@@ -281,31 +323,56 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
         const int64_t begin = pos.step * run.batch_size, end = std::min<int64_t>(begin + run.batch_size, n);
         auto index = torch::tensor(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
         Features t = teacher.batch(index);
-        Features s;
+        const bool rdpp = run.method == Method::RdPlusPlus;
+        Features tn, p, pn, s;
+        if (rdpp) {
+          const uint64_t draw = step_seed(run.seed, pos.epoch, pos.step);
+          tn = teacher.compute(add_rdpp_noise(train_set.inputs(index), model.norm, draw));
+        }
         {
           Bf16Autocast autocast(run.precision == Precision::Bf16, o.device);
-          s = model.net->student(t);  // fp32 features (to_features), so the loss is fp32 too
+          // fp32 features out (to_features), so the loss is fp32 too
+          if (rdpp) {
+            p = model.net->proj->forward(t);
+            pn = model.net->proj->forward(tn);
+            s = model.net->decoder->forward(model.net->bn->forward(p));
+          } else {
+            s = model.net->student(t);
+          }
         }
-        auto loss = distillation_loss(t, s);
+        torch::Tensor loss;
+        if (rdpp) {
+          const auto shuffle = epoch_order(end - begin, step_seed(run.seed, pos.epoch, pos.step), -1);
+          RdppLoss l = rdpp_loss(t, p, s, tn, pn, shuffle);
+          loss = l.total;
+          const double terms[4] = {l.kd, l.ssot, l.recon, l.con};
+          for (int k = 0; k < 4; ++k) pos.term_sums[k] += terms[k];
+        } else {
+          loss = distillation_loss(t, s);
+        }
         const double value = loss.item<double>();
         if (!std::isfinite(value))
           throw RuntimeFailure(fmt::format("the loss became {} at epoch {} step {} (learning rate {} too high?); "
                                            "stopped, the last checkpoint is kept", value, pos.epoch + 1,
                                            pos.step + 1, run.lr));
-        adam.zero_grad();
+        if (!rdpp || pos.step % 2 == 0) adam.zero_grad();
         loss.backward();
-        adam.step();
+        if (!rdpp || steps_after(pos.step, steps_per_epoch)) adam.step();
         pos.loss_sum += value;
         pos.epoch_seconds += seconds_since(t0);
         if (cb.on_progress) cb.on_progress(pos.epoch * steps_per_epoch + pos.step + 1, run.epochs * steps_per_epoch, "training");
       }
       pos.total_seconds += pos.epoch_seconds;
       result.final_loss = pos.loss_sum / double(steps_per_epoch);
-      if (cb.on_epoch)
-        cb.on_epoch({pos.epoch + 1, result.final_loss, pos.epoch_seconds, double(result.images) / pos.epoch_seconds,
-                     model.tiling.enabled() ? double(n) / pos.epoch_seconds : 0.0});
+      if (cb.on_epoch) {
+        EpochLog log{pos.epoch + 1, result.final_loss, pos.epoch_seconds, double(result.images) / pos.epoch_seconds,
+                     model.tiling.enabled() ? double(n) / pos.epoch_seconds : 0.0, {}};
+        if (run.method == Method::RdPlusPlus)
+          for (int k = 0; k < 4; ++k) log.terms.emplace_back(kTermNames[k], pos.term_sums[k] / double(steps_per_epoch));
+        cb.on_epoch(log);
+      }
       if (o.checkpoint_every > 0 && (pos.epoch + 1) % o.checkpoint_every == 0 && pos.epoch + 1 < run.epochs) {
-        Position next{pos.epoch + 1, 0, 0, 0, pos.total_seconds};
+        Position next{pos.epoch + 1, 0, 0, 0, pos.total_seconds, {}};
         save_checkpoint(ckpt, model, adam, next, run, data_digest);
       }
     }

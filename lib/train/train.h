@@ -13,12 +13,14 @@ namespace rd {
 
 struct TrainOptions {
   std::string backbone = "wide_resnet50_2";
+  Method method = Method::Rd4ad;        // rd++: projection, noise, four-term loss (train/rdpp_loss.h)
   std::string weights = "auto";
   int image_size = 256;
   Tiling tiling;                        // enabled: train on the tiles of every image (image size = tile size)
   int epochs = 200;
   int batch_size = 16;
   double lr = 0.005, beta1 = 0.5, beta2 = 0.999;
+  double proj_lr = 0.001;               // rd++: the projection's Adam group
   uint64_t seed = 0;
   std::string cache_features = "auto";  // auto | ram | off
   std::string output;                   // the model file
@@ -38,6 +40,8 @@ struct EpochLog {
   int epoch = 0;  // 1-based
   double loss = 0, seconds = 0, images_per_second = 0;
   double tiles_per_second = 0;  // tiled models only
+  // rd++: the epoch's mean of each loss term (kd, ssot, recon, con); empty for rd4ad.
+  std::vector<std::pair<std::string, double>> terms;
 };
 
 struct TrainCallbacks {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rd-export: onnxruntime (onnxruntime-node) runs the exported file on the same preprocessed
 # images and gives rd-score's scores and maps to 1e-4, for resnet18 and wide_resnet50_2, trained
-# here and imported from the paper's code; fp16 within 1e-2 and the same ranking; --no-map
+# here and imported from the paper's code, and an RD++ model (projection: instance norm and leaky
+# ReLU) imported from the official RD++ code; fp16 within 1e-2 and the same ranking; --no-map
 # features give the map an independent torch/scipy head computes; the ONNX checker (Python's)
 # accepts every file; metadata; errors name the file and leave an old output untouched.
 set -euo pipefail
@@ -18,6 +19,8 @@ find demo/tiles/test -name '*.png' | sort >images.txt
   --val demo/tiles/train/good -o r18.rdm demo/tiles/train/good >/dev/null
 "$B/rd-train" -q --weights "$F/resnet18_zip.pth" --backbone resnet18 --image-size 64 \
   --import-reference "$F/resnet18_reference.pth" -o r18ref.rdm >/dev/null
+"$B/rd-train" -q --weights "$F/resnet18_zip.pth" --backbone resnet18 --image-size 64 --method rd++ \
+  --import-reference "$F/resnet18_rdpp_reference.pth" -o r18pp.rdm >/dev/null
 
 # --- usage and file errors (no runtime needed)
 expect_error() {  # expect_error STATUS NEEDLE ARGS...: exit status and a message naming the cause
@@ -57,10 +60,12 @@ assert_contains "$(cat r18.json)" '"outputs":"score,map"' "summary line"
 "$B/rd-export" -q -m r18ref.rdm -o r18ref.onnx --opset 13 >/dev/null
 "$B/rd-export" -q -m r18ref.rdm -o r18ref_mul.onnx --map-mode mul --reduce topk:50 >/dev/null
 "$B/rd-export" -q -m r18ref.rdm -o r18ref_feat.onnx --no-map >/dev/null
+"$B/rd-export" -q -m r18pp.rdm -o r18pp.onnx >/dev/null
+"$B/rd-export" -q -m r18pp.rdm -o r18pph.onnx --precision fp16 >/dev/null
 
 # The same images in the network's layout, preprocessed as the man page tells a consumer to
 # (PIL, the metadata's mean/std); the demo images are 64 px, so no resizing.
-"$PY" - r18.onnx r18h.onnx r18ref.onnx r18ref_mul.onnx r18ref_feat.onnx <<'PY'
+"$PY" - r18.onnx r18h.onnx r18ref.onnx r18ref_mul.onnx r18ref_feat.onnx r18pp.onnx r18pph.onnx <<'PY'
 import json, sys
 import numpy as np, onnx
 from PIL import Image
@@ -90,6 +95,7 @@ score() {  # score MODEL NAME [rd-score options]
 score r18.rdm r18
 score r18ref.rdm r18ref
 score r18ref.rdm r18ref_mul --map-mode mul --reduce topk:50
+score r18pp.rdm r18pp
 model_id=$(sed -n 's/.*"model":"\([0-9a-f]*\)".*/\1/p' rd_r18.jsonl | head -1)
 assert_contains "$(cat meta.json)" "\"rd.model_id\": \"$model_id\"" "metadata model id"
 
@@ -121,6 +127,8 @@ run_ort r18.onnx ort_r18_b1 1 && compare r18 ort_r18_b1 1e-4
 run_ort r18h.onnx ort_r18h && compare r18 ort_r18h 1e-2 ranking
 run_ort r18ref.onnx ort_r18ref && compare r18ref ort_r18ref 1e-4
 run_ort r18ref_mul.onnx ort_r18ref_mul && compare r18ref_mul ort_r18ref_mul 1e-4
+run_ort r18pp.onnx ort_r18pp && compare r18pp ort_r18pp 1e-4
+run_ort r18pph.onnx ort_r18pph && compare r18pp ort_r18pph 1e-2 ranking
 
 # --no-map: the six features, turned into the map by torch and scipy (the paper's head).
 run_ort r18ref_feat.onnx ort_feat

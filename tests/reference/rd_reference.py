@@ -129,6 +129,33 @@ class OCBE(nn.Module):
         return self.bn_layer(torch.cat([a, b, f[2]], 1))
 
 
+# ---- RD++ (Tien et al. 2023): the per-scale projection, by the official code's names ----
+class ProjLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        widths = [c, c // 2, c // 4, c // 2, c]
+        mods = []
+        for i in range(4):
+            mods += [nn.Conv2d(widths[i], widths[i + 1], 3, 1, 1), nn.InstanceNorm2d(widths[i + 1]), nn.LeakyReLU()]
+        self.proj = nn.Sequential(*mods)
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+class Projection(nn.Module):
+    """proj_a/b/c over the teacher's three scales; channels from the backbone, not a fixed base."""
+
+    def __init__(self, expansion):
+        super().__init__()
+        self.proj_a = ProjLayer(64 * expansion)
+        self.proj_b = ProjLayer(128 * expansion)
+        self.proj_c = ProjLayer(256 * expansion)
+
+    def forward(self, f):
+        return [self.proj_a(f[0]), self.proj_b(f[1]), self.proj_c(f[2])]
+
+
 BACKBONES = {
     "resnet18": (DeBasic, [2, 2, 2], 64, 2),
     "resnet34": (DeBasic, [3, 4, 6], 64, 3),

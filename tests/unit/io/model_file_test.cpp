@@ -64,9 +64,9 @@ TEST_CASE("a PNG renamed .rdm and a file from a newer format version are named a
                        "'photo.rdm': not an rd model file (29 bytes, no rd model header)", rd::FormatError);
 
   auto bytes = read_all(write_sample(rd::test::scratch_dir("model-file-version")));
-  bytes[8] = 3;  // format version 3, little-endian u32 after the magic
+  bytes[8] = 4;  // format version 4, little-endian u32 after the magic
   CHECK_THROWS_WITH_AS(rd::read_model_file_bytes(bytes, "new.rdm"),
-                       "'new.rdm': model format version 3 is newer than this rd reads (2); upgrade rd",
+                       "'new.rdm': model format version 4 is newer than this rd reads (3); upgrade rd",
                        rd::FormatError);
 }
 

@@ -147,6 +147,57 @@ TEST_CASE("a run interrupted mid-epoch and resumed ends with the same weights as
   }
 }
 
+TEST_CASE("rd++ training lowers the loss, logs each term, and resumes between accumulated batches exactly") {
+  rd::set_threads(2);
+  const auto dir = rd::test::scratch_dir("train-rdpp");
+  auto images = make_images(dir, 10);  // 3 steps per epoch: a pair, then one alone
+  auto straight = tiny_options(dir);
+  straight.method = rd::Method::RdPlusPlus;
+  straight.output = dir + "/straight.rdm";
+  std::vector<rd::EpochLog> logs;
+  auto cb = quiet_callbacks();
+  cb.on_epoch = [&](const rd::EpochLog& e) { logs.push_back(e); };
+  rd::train(images, straight, cb);
+  REQUIRE(logs.size() == 3);
+  CHECK(logs.back().loss < logs.front().loss);
+  for (const auto& e : logs) {
+    REQUIRE(e.terms.size() == 4);
+    CHECK(e.terms[0].first == "kd");
+    CHECK(e.terms[1].first == "ssot");
+    CHECK(std::abs(e.terms[1].second) < 1e-5);  // a batch against its own shuffle
+    CHECK(e.terms[2].second > 0);
+    CHECK(e.terms[3].second > 0);
+    CHECK(e.loss == doctest::Approx(e.terms[0].second + 0.2 * (e.terms[1].second + 0.01 * e.terms[2].second +
+                                                              0.1 * e.terms[3].second) / 1.11));
+  }
+
+  auto first = tiny_options(dir);
+  first.method = rd::Method::RdPlusPlus;
+  first.output = dir + "/resumed.rdm";
+  std::atomic<int> stop{0};
+  auto stopping = quiet_callbacks();
+  stopping.stop_signal = &stop;
+  int64_t steps = 0;
+  stopping.on_progress = [&](int64_t, int64_t, const std::string& what) {
+    if (what == "training" && ++steps == 4) stop = 15;  // epoch 2, between the two batches of a step
+  };
+  rd::TrainResult interrupted = rd::train(images, first, stopping);
+  REQUIRE(interrupted.interrupted_by == 15);
+  {
+    rd::ModelFileContents ckpt = rd::read_model_file(interrupted.checkpoint_path);
+    CHECK(ckpt.meta.at("checkpoint").at("pending_gradients") == true);
+    CHECK(ckpt.tensors.count("adam.grad.proj.proj_a.proj.0.weight") == 1);
+  }
+  auto second = tiny_options(dir);
+  second.output = first.output;
+  second.resume = interrupted.checkpoint_path;
+  rd::train(images, second, quiet_callbacks());
+  rd::Model a = rd::load_model(straight.output), b = rd::load_model(first.output);
+  CHECK(b.net->method() == rd::Method::RdPlusPlus);
+  CHECK(same_tensors(a, b));
+  CHECK(a.meta["training"]["options"]["method"] == "rd++");
+}
+
 TEST_CASE("bf16 mixed-precision training lowers the loss and keeps fp32 weights") {
   if (!rd::missing_cpu_support(rd::Precision::Bf16).empty()) {
     MESSAGE("skipped: this CPU lacks " << rd::missing_cpu_support(rd::Precision::Bf16));
