@@ -76,6 +76,17 @@ strip() { sed 's/"model":"[0-9a-f]*"//'; }
 "$bin/rd-score" -q -m pp.rdm $(cat images.txt) | strip > straight.jsonl
 cmp -s resumed.jsonl straight.jsonl || fail "a resumed RD++ run scores as the uninterrupted one"
 
+# Tiles: noise and losses on 64 px tiles of 128 px images; the stitched map covers the image.
+"$bin/rd-demo-data" --out big --size 128 --train 3 --test-good 1 --test-defect 1 --seed 3 > /dev/null
+"${train[@]}" --tile 64 --epochs 1 -o tiled.rdm big/tiles/train/good > tiled.json
+assert_contains "$(cat tiled.json)" '"tiles":12' "3 images of 2x2 tiles"
+"$bin/rd-score" -q -m tiled.rdm --maps tiled-maps big/tiles/test/good/000.png > tiled.jsonl
+"$py" -c "
+import json, numpy as np
+r = json.loads(open('tiled.jsonl').read())
+assert np.load(r['map']).shape == (128, 128), r
+" || fail "a tiled RD++ model scores at full resolution"
+
 # Refusals, with the cause.
 rc=0; msg=$("$bin/rd-train" -q --weights none --backbone resnet18 --image-size 64 --proj-lr 0.01 -o x.rdm demo/tiles/train/good 2>&1) || rc=$?
 assert_eq "$rc" "2" "--proj-lr without rd++"
