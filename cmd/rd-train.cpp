@@ -98,8 +98,11 @@ int main(int argc, char** argv) {
     o.output = args["output"].as<std::string>();
     o.backbone = args["backbone"].as<std::string>();
     o.method = rd::parse_method(args["method"].as<std::string>());
+    o.method_given = args.count("method") > 0;
     o.proj_lr = args["proj-lr"].as<double>();
-    if (args.count("proj-lr") && o.method != rd::Method::RdPlusPlus) throw rd::UsageError("--proj-lr needs --method rd++");
+    // On --resume the checkpoint's method and rates apply (as for --lr).
+    if (args.count("proj-lr") && o.method != rd::Method::RdPlusPlus && !args.count("resume"))
+      throw rd::UsageError("--proj-lr needs --method rd++");
     if (!(o.proj_lr > 0)) throw rd::UsageError("--proj-lr must be positive");
     o.weights = args["weights"].as<std::string>();
     o.offline = args.count("offline") > 0 || rd::offline_from_environment();

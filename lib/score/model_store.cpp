@@ -64,7 +64,10 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
   Model m;
   try {
     const std::string backbone = meta.at("backbone").get<std::string>();
-    m = create_model(backbone, meta.at("image_size").get<int>(), parse_method(meta.value("method", "rd4ad")));
+    const std::string method = meta.value("method", "rd4ad");
+    if (method != "rd4ad" && method != "rd++")
+      throw fail(fmt::format("unknown method '{}' (this rd knows rd4ad and rd++; upgrade rd)", method));
+    m = create_model(backbone, meta.at("image_size").get<int>(), parse_method(method));
     m.norm.mean = meta.at("normalization").at("mean").get<std::array<float, 3>>();
     m.norm.std = meta.at("normalization").at("std").get<std::array<float, 3>>();
     m.map.mode = parse_map_mode(meta.at("map").at("mode").get<std::string>());

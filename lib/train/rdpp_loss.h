@@ -9,8 +9,8 @@
 
 namespace rd {
 
-// Mean over the batch of the debiased Sinkhorn divergence between the rows softmax(flatten(P_k))
-// and the same rows in `shuffle` order, summed over scales. The two clouds are one set, so this
+// The debiased Sinkhorn divergence between two uniform clouds of B points, the rows
+// softmax(flatten(P_k)) and the same rows in `shuffle` order, summed over scales. The two clouds are one set, so this
 // is ~0 (up to the solver's tolerance) by construction, as in the official code.
 torch::Tensor ssot_loss(const Features& projected, const std::vector<int64_t>& shuffle);
 

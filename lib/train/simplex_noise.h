@@ -31,9 +31,12 @@ struct NoisePatch {
   std::vector<float> values;  // [3][height][width], to add to the [0, 1] image
 };
 
-// The official draw for an image of side `size`: sides from 10 up to size/8 - 1 px (from
-// size/8 - 1 when that is under 10, as for 64 px images), origin at least 1 px from the top-left
-// edge, 0.2 x fractal noise of 6 octaves with persistence 0.6, a fresh permutation per draw.
+// The official code's rectangle for an image of side `size`: sides from 10 up to size/8 - 1 px
+// (from size/8 - 1 when that is under 10, as for 64 px images), origin at least 1 px from the
+// top-left edge; 0.2 x fractal noise of 6 octaves with persistence 0.6. Two departures: the
+// official code uses OpenSimplex with one permutation for the whole run (every patch is a crop of
+// one field from its origin), rd Gustavson's simplex with a fresh permutation per patch, so that
+// patches differ in texture as well as size.
 NoisePatch draw_noise_patch(std::mt19937_64& rng, int size);
 
 }  // namespace rd

@@ -7,7 +7,7 @@ namespace rd {
 
 struct SinkhornOptions {
   double blur = 0.05;      // epsilon = blur^2
-  double scaling = 0.95;   // epsilon annealing ratio per iteration (per blur)
+  double scaling = 0.95;   // blur's annealing ratio per iteration (epsilon's is scaling^2)
   double diameter = 1e7;   // where the annealing starts (the official code's setting)
   double tolerance = 1e-9; // potentials' largest change at the final epsilon that counts as converged
   int max_final_iterations = 1000;

@@ -240,6 +240,9 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
     model = load_model(o.resume, &resumed);
     if (resumed.meta.value("kind", "") != "rd-checkpoint")
       throw UsageError(fmt::format("--resume '{}' is a model, not a training checkpoint", o.resume));
+    if (o.method_given && model.net->method() != o.method)
+      throw UsageError(fmt::format("--resume '{}': the checkpoint was trained with --method {}; leave out --method "
+                                   "to continue it", o.resume, method_name(model.net->method())));
     const Tiling& t = model.tiling;
     if (o.tiling.enabled() && (t.size != o.tiling.size || t.stride != o.tiling.stride || t.scale != o.tiling.scale))
       throw UsageError(fmt::format("--resume '{}': the checkpoint was trained {}; leave out --tile to continue it",

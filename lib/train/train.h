@@ -14,6 +14,7 @@ namespace rd {
 struct TrainOptions {
   std::string backbone = "wide_resnet50_2";
   Method method = Method::Rd4ad;        // rd++: projection, noise, four-term loss (train/rdpp_loss.h)
+  bool method_given = false;            // --method was on the command line (checked against --resume)
   std::string weights = "auto";
   int image_size = 256;
   Tiling tiling;                        // enabled: train on the tiles of every image (image size = tile size)

@@ -95,6 +95,9 @@ rc=0; msg=$("$bin/rd-train" -q --weights "$F/resnet18_zip.pth" --backbone resnet
   --import-reference "$F/resnet18_rdpp_reference.pth" -o x.rdm 2>&1) || rc=$?
 assert_eq "$rc" "2" "an RD++ checkpoint without --method rd++"
 assert_contains "$msg" "add --method rd++" "an RD++ checkpoint without --method rd++"
+rc=0; msg=$("$bin/rd-train" -q --method rd4ad --resume first.rdm.ckpt -o x.rdm demo/tiles/train/good 2>&1) || rc=$?
+assert_eq "$rc" "2" "--resume with another --method"
+assert_contains "$msg" "the checkpoint was trained with --method rd++" "--resume with another --method"
 rc=0; msg=$("$bin/rd-train" -q --method rdxx -o x.rdm demo/tiles/train/good 2>&1) || rc=$?
 assert_eq "$rc" "2" "an unknown method"
 assert_contains "$msg" "choose rd4ad or rd++" "an unknown method"
