@@ -35,7 +35,14 @@ ConvBn::ConvBn(torch::nn::Module& owner, const std::string& conv_name, const std
 
 torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
   if (folded()) return fused_(x);
-  return bn_->forward(spec_.transposed ? deconv_->forward(x) : conv_->forward(x));
+  if (!spec_.transposed) return bn_->forward(conv_->forward(x));
+  // As a 1x1 convolution and a depth-to-space shuffle (see FusedConv), from the same
+  // ConvTranspose2d weight: LibTorch 1.13's CPU autocast leaves conv_transpose2d in fp32, and its
+  // CPU kernel is an im2col GEMM through OpenBLAS (14 % of a bf16 training step for
+  // wide_resnet50_2); conv2d is autocast to bf16 and runs in oneDNN, forward and backward.
+  const auto& w = deconv_->weight;  // [in, out, 2, 2]; channel o*4 + i*2 + j is output o at (i, j)
+  auto as_1x1 = w.permute({1, 2, 3, 0}).reshape({spec_.out * 4, spec_.in, 1, 1});
+  return bn_->forward(torch::pixel_shuffle(torch::conv2d(x, as_1x1), 2));
 }
 
 void ConvBn::fold(bool pack_for_cpu, Precision precision) {
