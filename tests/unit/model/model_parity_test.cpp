@@ -8,20 +8,12 @@
 #include "score/model_store.h"
 #include "score/runtime.h"
 #include "support.h"
+#include "tensor_fixtures.h"
 
 namespace {
 
-torch::Tensor expected(const rd::TensorDict& d, const std::string& key) {
-  REQUIRE_MESSAGE(d.count(key), "fixture lacks " << key);
-  return rd::to_torch(d.at(key));
-}
-
-// Largest difference relative to the reference's magnitude (random ResNets grow large features).
-double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
-  REQUIRE(got.sizes() == want.sizes());
-  const double scale = std::max(1.0, want.abs().max().item<double>());
-  return (got.to(torch::kFloat64) - want.to(torch::kFloat64)).abs().max().item<double>() / scale;
-}
+using rd::test::fixture_tensor;
+using rd::test::relative_error;
 
 const char* kBackbones[] = {"resnet18", "resnet34", "resnet50", "wide_resnet50_2", "wide_resnet101_2"};
 
@@ -39,13 +31,13 @@ TEST_CASE("teacher features equal torchvision's for every backbone and both chec
       rd::Model m = rd::create_model(name, 64);
       rd::load_teacher_weights(m, base + "_" + format + ".pth", [](const std::string&) {});
       m.net->eval();
-      rd::Features f = m.net->teacher->forward(expected(want, "input"));
-      CHECK(relative_error(f[0], expected(want, "f1")) < 1e-4);
-      CHECK(relative_error(f[1], expected(want, "f2")) < 1e-4);
-      CHECK(relative_error(f[2], expected(want, "f3")) < 1e-4);
+      rd::Features f = m.net->teacher->forward(fixture_tensor(want, "input"));
+      CHECK(relative_error(f[0], fixture_tensor(want, "f1")) < 1e-4);
+      CHECK(relative_error(f[1], fixture_tensor(want, "f2")) < 1e-4);
+      CHECK(relative_error(f[2], fixture_tensor(want, "f3")) < 1e-4);
       m.net->fold_batchnorm();
-      rd::Features g = m.net->teacher->forward(expected(want, "input"));
-      CHECK(relative_error(g[2], expected(want, "f3")) < 1e-4);
+      rd::Features g = m.net->teacher->forward(fixture_tensor(want, "input"));
+      CHECK(relative_error(g[2], fixture_tensor(want, "f3")) < 1e-4);
     }
   }
 }
@@ -62,20 +54,20 @@ TEST_CASE("a reference-code checkpoint imports and reproduces the paper's maps a
     m.net->eval();
     {
       torch::InferenceMode guard;
-      rd::Features t = m.net->teacher->forward(expected(want, "input"));
+      rd::Features t = m.net->teacher->forward(fixture_tensor(want, "input"));
       rd::Features s = m.net->student(t);
-      CHECK(relative_error(s[0], expected(want, "d1")) < 1e-4);
-      CHECK(relative_error(s[1], expected(want, "d2")) < 1e-4);
-      CHECK(relative_error(s[2], expected(want, "d3")) < 1e-4);
+      CHECK(relative_error(s[0], fixture_tensor(want, "d1")) < 1e-4);
+      CHECK(relative_error(s[1], fixture_tensor(want, "d2")) < 1e-4);
+      CHECK(relative_error(s[2], fixture_tensor(want, "d3")) < 1e-4);
       auto raw = rd::raw_anomaly_maps(t, s, 64, rd::MapMode::Add);
-      CHECK((raw - expected(want, "raw_map")).abs().max().item<double>() < 1e-4);
+      CHECK((raw - fixture_tensor(want, "raw_map")).abs().max().item<double>() < 1e-4);
     }
     for (bool folded : {false, true}) {
       CAPTURE(folded);
       if (folded) m.net->fold_batchnorm();
-      rd::BatchMaps out = rd::infer_maps(m, expected(want, "input"));
-      CHECK((out.maps - expected(want, "smooth_map").to(torch::kFloat32)).abs().max().item<double>() < 1e-4);
-      auto score = expected(want, "score");
+      rd::BatchMaps out = rd::infer_maps(m, fixture_tensor(want, "input"));
+      CHECK((out.maps - fixture_tensor(want, "smooth_map").to(torch::kFloat32)).abs().max().item<double>() < 1e-4);
+      auto score = fixture_tensor(want, "score");
       for (size_t i = 0; i < out.scores.size(); ++i) CHECK(out.scores[i] == doctest::Approx(score[i].item<double>()).epsilon(1e-4));
     }
   }

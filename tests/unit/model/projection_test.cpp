@@ -8,19 +8,12 @@
 #include "score/model_store.h"
 #include "score/runtime.h"
 #include "support.h"
+#include "tensor_fixtures.h"
 
 namespace {
 
-torch::Tensor expected(const rd::TensorDict& d, const std::string& key) {
-  REQUIRE_MESSAGE(d.count(key), "fixture lacks " << key);
-  return rd::to_torch(d.at(key));
-}
-
-double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
-  REQUIRE(got.sizes() == want.sizes());
-  const double scale = std::max(1.0, want.abs().max().item<double>());
-  return (got.to(torch::kFloat64) - want.to(torch::kFloat64)).abs().max().item<double>() / scale;
-}
+using rd::test::fixture_tensor;
+using rd::test::relative_error;
 
 rd::Model imported(const std::string& name) {
   const std::string base = rd::test::fixtures() + "/model/" + name;
@@ -41,18 +34,18 @@ TEST_CASE("an official RD++ checkpoint imports and reproduces its projection, ma
     rd::Model m = imported(name);
     {
       torch::InferenceMode guard;
-      rd::Features t = m.net->teacher->forward(expected(want, "input"));
+      rd::Features t = m.net->teacher->forward(fixture_tensor(want, "input"));
       rd::Features p = m.net->proj->forward(t);
-      CHECK(relative_error(p[0], expected(want, "p1")) < 1e-4);
-      CHECK(relative_error(p[1], expected(want, "p2")) < 1e-4);
-      CHECK(relative_error(p[2], expected(want, "p3")) < 1e-4);
+      CHECK(relative_error(p[0], fixture_tensor(want, "p1")) < 1e-4);
+      CHECK(relative_error(p[1], fixture_tensor(want, "p2")) < 1e-4);
+      CHECK(relative_error(p[2], fixture_tensor(want, "p3")) < 1e-4);
     }
     for (bool folded : {false, true}) {
       CAPTURE(folded);
       if (folded) m.net->fold_batchnorm(/*pack_for_cpu=*/true);
-      rd::BatchMaps out = rd::infer_maps(m, expected(want, "input"));
-      CHECK((out.maps - expected(want, "pp_smooth_map").to(torch::kFloat32)).abs().max().item<double>() < 1e-4);
-      auto score = expected(want, "pp_score");
+      rd::BatchMaps out = rd::infer_maps(m, fixture_tensor(want, "input"));
+      CHECK((out.maps - fixture_tensor(want, "pp_smooth_map").to(torch::kFloat32)).abs().max().item<double>() < 1e-4);
+      auto score = fixture_tensor(want, "pp_score");
       for (size_t i = 0; i < out.scores.size(); ++i)
         CHECK(out.scores[i] == doctest::Approx(score[i].item<double>()).epsilon(1e-4));
     }
@@ -68,7 +61,7 @@ TEST_CASE("an RD++ model survives the model file, and checkpoints of the other m
   CHECK(back.net->method() == rd::Method::RdPlusPlus);
   CHECK(back.meta.at("method") == "rd++");
   auto want = rd::read_torch_checkpoint(base + "_expected.pth");
-  rd::BatchMaps a = rd::infer_maps(m, expected(want, "input")), b = rd::infer_maps(back, expected(want, "input"));
+  rd::BatchMaps a = rd::infer_maps(m, fixture_tensor(want, "input")), b = rd::infer_maps(back, fixture_tensor(want, "input"));
   CHECK(torch::equal(a.maps, b.maps));
 
   rd::Model plain = rd::create_model("resnet18", 64);

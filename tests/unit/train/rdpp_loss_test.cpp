@@ -4,24 +4,18 @@
 
 #include "model/state_dict.h"
 #include "support.h"
+#include "tensor_fixtures.h"
 #include "train/rdpp_loss.h"
 
-namespace {
-
-torch::Tensor fixture(const rd::TensorDict& d, const std::string& key) {
-  REQUIRE_MESSAGE(d.count(key), "fixture lacks " << key);
-  return rd::to_torch(d.at(key));
-}
-
-}  // namespace
+using rd::test::fixture_tensor;
 
 TEST_CASE("reconstruction and contrast losses equal the official code's torch losses") {
   auto d = rd::read_torch_checkpoint(rd::test::fixtures() + "/rdpp/losses.pth");
-  auto a = fixture(d, "a"), b = fixture(d, "b");
+  auto a = fixture_tensor(d, "a"), b = fixture_tensor(d, "b");
   rd::Features fa{a, a, a}, fb{b, b, b};
   // summed over the three scales
-  CHECK(rd::reconstruction_loss(fa, fb).item<double>() == doctest::Approx(3 * fixture(d, "recon").item<double>()).epsilon(1e-5));
-  CHECK(rd::contrast_loss(fa, fb).item<double>() == doctest::Approx(3 * fixture(d, "con").item<double>()).epsilon(1e-5));
+  CHECK(rd::reconstruction_loss(fa, fb).item<double>() == doctest::Approx(3 * fixture_tensor(d, "recon").item<double>()).epsilon(1e-5));
+  CHECK(rd::contrast_loss(fa, fb).item<double>() == doctest::Approx(3 * fixture_tensor(d, "con").item<double>()).epsilon(1e-5));
   CHECK(std::abs(rd::ssot_loss(fa, {2, 0, 1}).item<double>()) < 1e-6);  // a batch against its own shuffle
 }
 

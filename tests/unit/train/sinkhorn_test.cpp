@@ -4,29 +4,23 @@
 
 #include "model/state_dict.h"
 #include "support.h"
+#include "tensor_fixtures.h"
 #include "train/sinkhorn.h"
 
-namespace {
-
-torch::Tensor fixture(const rd::TensorDict& d, const std::string& key) {
-  REQUIRE_MESSAGE(d.count(key), "fixture lacks " << key);
-  return rd::to_torch(d.at(key));
-}
-
-}  // namespace
+using rd::test::fixture_tensor;
 
 TEST_CASE("the Sinkhorn divergence equals an independent log-domain solver") {
   auto d = rd::read_torch_checkpoint(rd::test::fixtures() + "/rdpp/losses.pth");
-  const double xy = rd::sinkhorn_divergence(fixture(d, "x"), fixture(d, "y")).item<double>();
-  CHECK(xy == doctest::Approx(fixture(d, "xy").item<double>()).epsilon(1e-4));
-  const double rows = rd::sinkhorn_divergence(fixture(d, "rows"), fixture(d, "other")).item<double>();
-  CHECK(rows == doctest::Approx(fixture(d, "rows_other").item<double>()).epsilon(1e-4));
+  const double xy = rd::sinkhorn_divergence(fixture_tensor(d, "x"), fixture_tensor(d, "y")).item<double>();
+  CHECK(xy == doctest::Approx(fixture_tensor(d, "xy").item<double>()).epsilon(1e-4));
+  const double rows = rd::sinkhorn_divergence(fixture_tensor(d, "rows"), fixture_tensor(d, "other")).item<double>();
+  CHECK(rows == doctest::Approx(fixture_tensor(d, "rows_other").item<double>()).epsilon(1e-4));
   CHECK(xy > 1e-3);  // different clouds: clearly positive
 }
 
 TEST_CASE("the divergence of a cloud and its permutation is zero, with finite gradients") {
   auto d = rd::read_torch_checkpoint(rd::test::fixtures() + "/rdpp/losses.pth");
-  auto rows = fixture(d, "rows").requires_grad_(true);
+  auto rows = fixture_tensor(d, "rows").requires_grad_(true);
   auto shuffled = rows.index_select(0, torch::tensor({2, 0, 3, 1}));
   auto s = rd::sinkhorn_divergence(rows, shuffled);
   CHECK(std::abs(s.item<double>()) < 1e-7);
@@ -34,8 +28,8 @@ TEST_CASE("the divergence of a cloud and its permutation is zero, with finite gr
   REQUIRE(rows.grad().defined());
   CHECK(torch::isfinite(rows.grad()).all().item<bool>());
 
-  auto x = fixture(d, "x").requires_grad_(true);
-  auto t = rd::sinkhorn_divergence(x, fixture(d, "y"));
+  auto x = fixture_tensor(d, "x").requires_grad_(true);
+  auto t = rd::sinkhorn_divergence(x, fixture_tensor(d, "y"));
   t.backward();
   CHECK(torch::isfinite(x.grad()).all().item<bool>());
   CHECK(x.grad().abs().max().item<double>() > 0);  // moving x towards y lowers the divergence
