@@ -4,8 +4,9 @@
 
 Accuracy: an rd model (teacher, OCBE, decoder read from the .rdm file) in PyTorch, scored on the
 category's test images in fp32, in bf16 (CPU autocast) and in int8 (PyTorch's static
-post-training quantisation through FX, 'onednn' engine: per-channel weights (per-tensor for transposed convolutions), activation ranges
-from histogram observers over the category's training images, as rd-train would calibrate),
+post-training quantisation through FX, 'onednn' engine: per-channel weights, per-tensor for the
+transposed convolutions; activation ranges from histogram observers over the category's training
+images, as rd-train would calibrate),
 map and score in fp32 (1 - cos per scale, bilinear, Gaussian sigma 4, max). Reports image AUROC,
 pixel AUROC (where ground-truth masks exist) and the Spearman correlation of image scores against
 fp32: issue 12's bar is 0.005 and 0.995.
@@ -14,12 +15,12 @@ weights, fp32 eager, bf16 under CPU autocast (oneDNN; transposed convolutions st
 and int8 (FX), images/s of the network alone. JSON on stdout.
 """
 import argparse
+import copy
 import glob
 import json
 import os
 import struct
 import sys
-import time
 
 import numpy as np
 import torch
@@ -31,8 +32,10 @@ from sklearn.metrics import roc_auc_score
 from torch.ao.quantization import HistogramObserver, QConfig, default_weight_observer, get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "tests", "reference")]
 from rd_reference import BACKBONES, OCBE, Decoder, raw_map, smooth_and_score, teacher_features  # noqa: E402
+from timing import timed  # noqa: E402
 
 DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32}
 
@@ -123,9 +126,7 @@ def accuracy(model_path, category):
         with torch.autocast("cpu", torch.bfloat16):
             return net(x)
     runs["bf16"] = bf16
-    q_net = Network(backbone).eval()
-    q_net.load_state_dict(net.state_dict())
-    runs["int8"] = quantise(q_net, x_train)
+    runs["int8"] = quantise(copy.deepcopy(net), x_train)
     result = {"model": model_path, "backbone": backbone, "image_size": size,
               "train_images": len(train), "test_images": len(test)}
     ref = None
@@ -141,14 +142,6 @@ def accuracy(model_path, category):
             row["max_relative_score_difference"] = float(np.max(np.abs(s - ref) / np.abs(ref)))
         result[name] = row
     return result
-
-
-def timed(f, reps=3):
-    f()
-    t = time.perf_counter()
-    for _ in range(reps):
-        f()
-    return (time.perf_counter() - t) / reps
 
 
 def speed(backbone, batch=8, size=256):

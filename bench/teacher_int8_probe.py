@@ -3,11 +3,14 @@
 The teacher (layer1-3) of wide_resnet50_2 and resnet18 at 256 px, batch 8, 2 threads:
 oneDNN fp32 and bf16 (torch.utils.mkldnn) against oneDNN int8 (PyTorch's static post-training
 quantisation, 'onednn' engine: per-channel weights, VNNI convolutions)."""
-import copy, json, sys, time
+import copy, json, os, sys
 import torch, torchvision
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import prepare_fx, convert_fx
 from torch.utils import mkldnn as mk
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import timed  # noqa: E402
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -15,13 +18,6 @@ out = {"engines": torch.backends.quantized.supported_engines, "results": []}
 torch.backends.quantized.engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "fbgemm"
 out["engine"] = torch.backends.quantized.engine
 x = torch.randn(8, 3, 256, 256)
-
-def timed(f, reps=3):
-    f()
-    t = time.perf_counter()
-    for _ in range(reps):
-        f()
-    return (time.perf_counter() - t) / reps
 
 for name in sys.argv[1:] or ["resnet18", "wide_resnet50_2"]:
     m = getattr(torchvision.models, name)().eval()
