@@ -59,14 +59,4 @@ double smooth_and_score(float* map, int height, int width, const MapSettings& se
   return sum / double(k);
 }
 
-torch::Tensor distillation_loss(const Features& teacher, const Features& student) {
-  torch::Tensor loss = torch::zeros({}, teacher[0].options());
-  for (size_t k = 0; k < teacher.size(); ++k) {
-    auto t = teacher[k].flatten(1), s = student[k].flatten(1);
-    loss = loss + torch::mean(1 - torch::nn::functional::cosine_similarity(
-                                      t, s, torch::nn::functional::CosineSimilarityFuncOptions().dim(1)));
-  }
-  return loss;
-}
-
 }  // namespace rd

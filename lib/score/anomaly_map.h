@@ -27,7 +27,4 @@ torch::Tensor raw_anomaly_maps(const Features& teacher, const Features& student,
 // image score.
 double smooth_and_score(float* map, int height, int width, const MapSettings& settings);
 
-// 1 - cos per sample over each flattened feature map, averaged over the batch, summed over scales.
-torch::Tensor distillation_loss(const Features& teacher, const Features& student);
-
 }  // namespace rd

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "score/anomaly_map.h"
+#include "train/distillation_loss.h"
 #include "train/simplex_noise.h"
 #include "train/sinkhorn.h"
 
@@ -28,11 +28,10 @@ torch::Tensor reconstruction_loss(const Features& noised, const Features& clean)
 }
 
 torch::Tensor contrast_loss(const Features& teacher_noised, const Features& projected) {
-  torch::Tensor loss = torch::zeros({}, projected[0].options());
-  const auto target = torch::ones({projected[0].size(0)}, projected[0].options());
-  for (size_t k = 0; k < projected.size(); ++k)
-    loss = loss + F::cosine_embedding_loss(teacher_noised[k].flatten(1), projected[k].flatten(1), target,
-                                           F::CosineEmbeddingLossFuncOptions().margin(-0.5));
+  // CosineEmbeddingLoss with every target 1 (as the official code calls it) is 1 - cos whatever
+  // the margin.
+  torch::Tensor loss = torch::zeros({}, projected[0].options().dtype(torch::kFloat32));
+  for (size_t k = 0; k < projected.size(); ++k) loss = loss + cosine_distance(teacher_noised[k], projected[k]);
   return loss;
 }
 

@@ -19,6 +19,7 @@
 #include "score/inference.h"
 #include "score/tiled_inference.h"
 #include "train/adam.h"
+#include "train/distillation_loss.h"
 #include "train/rdpp_loss.h"
 
 namespace rd {

@@ -60,9 +60,13 @@ from scipy.stats import spearmanr
 a = {json.loads(l)["path"]: json.loads(l)["score"] for l in open("scores.jsonl")}
 b = [json.loads(l) for l in open("bf16.jsonl")]
 assert all(r["precision"] == "bf16" for r in b)
+# bf16 moves scores by ~1e-3; with 10 images, two fp32 scores closer than that may swap, and one
+# adjacent swap costs 0.012 of Spearman. The accuracy bar itself is precision_test's, on more images.
+worst = max(abs(r["score"] - a[r["path"]]) / abs(a[r["path"]]) for r in b)
+assert worst < 5e-3, worst
 rho = spearmanr([a[r["path"]] for r in b], [r["score"] for r in b]).correlation
-assert rho >= 0.99, rho
-print(f"rd++ bf16 against fp32: spearman {rho:.4f}")
+assert rho >= 0.98, rho
+print(f"rd++ bf16 against fp32: spearman {rho:.4f}, largest relative score change {worst:.1e}")
 PY
 else
   echo "SKIP (rdpp_test): bf16 scoring: this CPU lacks avx512_bf16 and amx_bf16"
