@@ -13,6 +13,8 @@ fp32: issue 12's bar is 0.005 and 0.995.
 Speed: the whole network (teacher layer1-3, OCBE, decoder) at 256 px, batch 8, 2 threads, random
 weights, fp32 eager, bf16 under CPU autocast (oneDNN; transposed convolutions stay fp32 there)
 and int8 (FX), images/s of the network alone. JSON on stdout.
+int8 is tried whole and in three mixes (VARIANTS): the blocks that produce the six compared
+features left in float, the teacher alone in int8, the student alone in int8.
 """
 import argparse
 import copy
@@ -71,12 +73,30 @@ def load(part, tensors, prefix):
     assert not missing, f"{prefix}: not in the model file: {missing[:5]}"
 
 
-def quantise(net, calibration, batch=8):
+def last_blocks(net):
+    """The blocks whose outputs are the six compared features: the last of each stage."""
+    return [f"{part}.layer{i}.{len(getattr(getattr(net, part), f'layer{i}')) - 1}"
+            for part in ("teacher", "decoder") for i in (1, 2, 3)]
+
+
+# Which parts stay in float, by variant: all int8; the six feature-producing blocks in float;
+# only the teacher in int8; only the student (OCBE and decoder) in int8.
+VARIANTS = {
+    "int8": lambda net: [],
+    "int8_feature_blocks_float": last_blocks,
+    "int8_teacher_only": lambda net: ["bn", "decoder"],
+    "int8_student_only": lambda net: ["teacher"],
+}
+
+
+def quantise(net, calibration, keep=(), batch=8):
     torch.backends.quantized.engine = "onednn"
     mapping = get_default_qconfig_mapping("onednn")
     # PyTorch 1.13 has no per-channel weights for transposed convolutions: per-tensor there.
     per_tensor = QConfig(activation=HistogramObserver.with_args(reduce_range=False), weight=default_weight_observer)
     mapping.set_object_type(nn.ConvTranspose2d, per_tensor)
+    for name in keep:
+        mapping.set_module_name(name, None)
     q = prepare_fx(net, mapping, (calibration[:1],))
     with torch.no_grad():
         for i in range(0, len(calibration), batch):
@@ -126,7 +146,8 @@ def accuracy(model_path, category):
         with torch.autocast("cpu", torch.bfloat16):
             return net(x)
     runs["bf16"] = bf16
-    runs["int8"] = quantise(copy.deepcopy(net), x_train)
+    for variant, keep in VARIANTS.items():
+        runs[variant] = quantise(copy.deepcopy(net), x_train, keep(net))
     result = {"model": model_path, "backbone": backbone, "image_size": size,
               "train_images": len(train), "test_images": len(test)}
     ref = None
@@ -156,9 +177,12 @@ def speed(backbone, batch=8, size=256):
             with torch.autocast("cpu", torch.bfloat16):
                 return net(x)
         row["bf16_images_per_second"] = batch / timed(bf16)
-        q = quantise(net, torch.randn(16, 3, size, size))
-        row["int8_images_per_second"] = batch / timed(lambda: q(x))
-    row["int8_over_bf16"] = row["int8_images_per_second"] / row["bf16_images_per_second"]
+        calibration = torch.randn(16, 3, size, size)
+        for variant, keep in VARIANTS.items():
+            q = quantise(copy.deepcopy(net), calibration, keep(net))
+            row[f"{variant}_images_per_second"] = batch / timed(lambda: q(x))
+            row[f"{variant}_over_bf16"] = row[f"{variant}_images_per_second"] / row["bf16_images_per_second"]
+            row[f"{variant}_over_fp32"] = row[f"{variant}_images_per_second"] / row["fp32_images_per_second"]
     return row
 
 
@@ -168,7 +192,10 @@ p.add_argument("category")
 p.add_argument("--time-backbones", default="resnet18,wide_resnet50_2")
 a = p.parse_args()
 torch.set_num_threads(2)
-out = {"accuracy": accuracy(a.model, a.category), "speed": []}
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "")
+flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+out = {"cpu": cpu, "cpu_flags": sorted(f for f in flags if f in ("avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")),
+       "accuracy": accuracy(a.model, a.category), "speed": []}
 print(json.dumps(out["accuracy"]), file=sys.stderr)
 for b in filter(None, a.time_backbones.split(",")):
     out["speed"].append(speed(b))
