@@ -14,7 +14,9 @@
 #include <ATen/native/quantized/PackedParams.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -63,8 +65,9 @@ int main() {
   torch::manual_seed(0);
   torch::set_num_threads(2);
   at::globalContext().setQEngine(at::QEngine::ONEDNN);
-  std::printf("{\"cpu\": \"%s\", \"threads\": 2, \"batch\": 8, \"convolutions\": [\n", cpu_name().c_str());
   const int64_t batch = 8;
+  std::printf("{\"cpu\": \"%s\", \"threads\": 2, \"batch\": %ld, \"convolutions\": [\n", cpu_name().c_str(),
+              long(batch));
   const std::pair<int64_t, int64_t> shapes[] = {{64, 64}, {128, 32}, {256, 16}};
   for (size_t s = 0; s < 3; ++s) {
     const auto [c, hw] = shapes[s];
@@ -90,7 +93,7 @@ int main() {
   // The other ops of a chained int8 student, on one activation.
   auto x = torch::rand({batch, 64, 32, 32});
   auto qx = at::quantize_per_tensor(x, 1.0 / 255, 0, torch::kQUInt8);
-  static auto add_relu = c10::Dispatcher::singleton()
+  auto add_relu = c10::Dispatcher::singleton()
                              .findSchemaOrThrow("quantized::add_relu", "")
                              .typed<at::Tensor(at::Tensor, at::Tensor, double, int64_t)>();
   auto sum = add_relu.call(qx, qx, 2.0 / 255, 0);
