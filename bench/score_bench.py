@@ -29,12 +29,17 @@ p.add_argument("--out")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--backbones", default="resnet18,wide_resnet50_2")
 p.add_argument("--batches", default="1,8")
-p.add_argument("--precisions", default="fp32,bf16", help="rd-score --precision values to compare")
+p.add_argument("--precisions", help="rd-score --precision values to compare (default: fp32 and what the CPU "
+               "runs natively of bf16 and int8)")
 p.add_argument("--rss-images", type=int, default=1000)
 p.add_argument("--reps", type=int, default=3)
 p.add_argument("--small-n", type=int, default=48, help="N for resnet18/34")
 p.add_argument("--large-n", type=int, default=12, help="N for the bottleneck backbones")
 args = p.parse_args()
+if not args.precisions:
+    flags = set(open("/proc/cpuinfo").read().split())
+    args.precisions = ",".join(["fp32"] + (["bf16"] if flags & {"avx512_bf16", "amx_bf16"} else [])
+                               + (["int8"] if flags & {"avx512_vnni", "avx_vnni", "amx_int8"} else []))
 os.makedirs(args.work, exist_ok=True)
 env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(args.threads))
 
@@ -71,8 +76,9 @@ def make_model(backbone):
     torch.save(teacher.state_dict(), t_path)
     torch.save({"bn": bn.state_dict(), "decoder": decoder.state_dict()}, r_path)
     model = os.path.join(args.work, f"{backbone}.rdm")
+    # The bench images calibrate it for int8.
     subprocess.run([f"{args.bin}/rd-train", "-q", "--backbone", backbone, "--weights", t_path,
-                    "--import-reference", r_path, "--image-size", "256", "-o", model],
+                    "--import-reference", r_path, "--image-size", "256", "-o", model] + images[:16],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     return model, t_path, r_path
 

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
                     "BatchNorm statistics) on CPUs with avx512_bf16 or amx_bf16", cxxopts::value<std::string>()->default_value("fp32"))
       ("cache-features", "Teacher features of the training set: auto, ram or off",
        cxxopts::value<std::string>()->default_value(d.cache_features))
-      ("import-reference", "Build the model from a checkpoint of the paper's code instead of training",
+      ("import-reference", "Build the model from a checkpoint of the paper's code instead of training "
+                           "(images given with it calibrate the model for --precision int8)",
        cxxopts::value<std::string>());
   rd::cli::add_image_input_options(options, "[DIR | IMAGE... | -]", "Images or directories",
                                    "Paths on stdin are NUL-separated", d.max_pixels);
@@ -141,7 +142,8 @@ int main(int argc, char** argv) {
       throw rd::UsageError(fmt::format("rd-train --precision '{}': training runs in fp32 or bf16", precision));
     o.precision = rd::parse_precision(precision, o.device.is_cpu());
     std::vector<std::string> paths;
-    if (o.import_reference.empty()) paths = training_paths(in.inputs, in.nul, c);
+    // With --import-reference, images are optional: they calibrate the model for int8 scoring.
+    if (o.import_reference.empty() || !in.inputs.empty()) paths = training_paths(in.inputs, in.nul, c);
 
     std::ofstream log_file;
     std::ostream* log = nullptr;

@@ -193,8 +193,8 @@ ThresholdFit threshold_from_json(const nlohmann::json& j, const std::string& sou
                   return v.is_string();
                 }).get<std::string>();
   if (j.contains("precision"))  // absent in files written before precisions existed: fp32
-    fit.precision = field(j, "precision", source, "\"fp32\" or \"bf16\"", [](const json& v) {
-                      return v == "fp32" || v == "bf16";
+    fit.precision = field(j, "precision", source, "\"fp32\", \"bf16\" or \"int8\"", [](const json& v) {
+                      return v == "fp32" || v == "bf16" || v == "int8";
                     }).get<std::string>();
   return fit;
 }

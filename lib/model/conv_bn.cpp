@@ -45,23 +45,30 @@ torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
   return bn_->forward(torch::pixel_shuffle(torch::conv2d(x, as_1x1), 2));
 }
 
-void ConvBn::fold(bool pack_for_cpu, Precision precision) {
+FusedConv ConvBn::folded_conv() const {
   torch::NoGradGuard no_grad;
+  FusedConv f;
   auto scale = bn_->weight / torch::sqrt(bn_->running_var + bn_->options.eps());
   auto shift = bn_->bias - bn_->running_mean * scale;
   if (spec_.transposed) {
     // ConvTranspose2d weight is [in, out, 2, 2]; output (o, i, j) becomes channel o*4 + i*2 + j,
     // the order pixel_shuffle expects.
     auto w = deconv_->weight.permute({1, 2, 3, 0}) * scale.view({-1, 1, 1, 1});
-    fused_.weight = w.reshape({spec_.out * 4, spec_.in, 1, 1}).contiguous();
-    fused_.bias = shift.repeat_interleave(4).contiguous();
-    fused_.depth_to_space = true;
+    f.weight = w.reshape({spec_.out * 4, spec_.in, 1, 1}).contiguous();
+    f.bias = shift.repeat_interleave(4).contiguous();
+    f.depth_to_space = true;
   } else {
-    fused_.weight = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
-    fused_.bias = shift.contiguous();
-    fused_.stride = spec_.stride;
-    fused_.padding = spec_.kernel / 2;
+    f.weight = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
+    f.bias = shift.contiguous();
+    f.stride = spec_.stride;
+    f.padding = spec_.kernel / 2;
   }
+  return f;
+}
+
+void ConvBn::fold(bool pack_for_cpu, Precision precision) {
+  torch::NoGradGuard no_grad;
+  fused_ = folded_conv();
   if (pack_for_cpu && fused_.weight.is_cpu() && at::hasMKLDNN()) {
     fused_.blocked_dtype = precision == Precision::Bf16 ? torch::kBFloat16 : torch::kFloat32;
     fused_.packed = at::mkldnn_reorder_conv2d_weight(fused_.weight.to_mkldnn(fused_.blocked_dtype),

@@ -39,6 +39,9 @@ class ConvBn {
   // with pack_for_cpu also prepares its weight for oneDNN-layout inputs (see to_blocked), in the
   // given precision.
   void fold(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
+  // The convolution fold() makes, computed without folding this unit (int8 calibration runs on
+  // it while the network still trains or validates unfolded).
+  FusedConv folded_conv() const;
   bool folded() const { return fused_.weight.defined(); }
   bool packed() const { return fused_.packed.defined(); }
   // The element type activations must have in oneDNN's layout to enter this convolution.

@@ -40,14 +40,18 @@ std::string max_isa() {
 
 std::string missing_cpu_support(Precision p) {
   if (p == Precision::Fp32) return "";
+  const bool bf16 = p == Precision::Bf16;
+  const std::string need = bf16 ? "avx512_bf16 or amx_bf16" : "avx512_vnni, avx_vnni or amx_int8";
   const std::string cap = max_isa();
   static const std::set<std::string> bf16_caps = {"AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
                                                   "AVX512_CORE_AMX_FP16", "ALL"};
-  if (!cap.empty() && !bf16_caps.count(cap))
-    return fmt::format("avx512_bf16 or amx_bf16 (oneDNN is capped at {} by DNNL_MAX_CPU_ISA/ONEDNN_MAX_CPU_ISA)", cap);
+  static const std::set<std::string> vnni_caps = {"AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE_VNNI"};
+  if (!cap.empty() && !bf16_caps.count(cap) && (bf16 || !vnni_caps.count(cap)))
+    return fmt::format("{} (oneDNN is capped at {} by DNNL_MAX_CPU_ISA/ONEDNN_MAX_CPU_ISA)", need, cap);
   const auto flags = cpu_flags();
-  if (flags.count("avx512_bf16") || flags.count("amx_bf16")) return "";
-  return "avx512_bf16 or amx_bf16";
+  if (bf16 && (flags.count("avx512_bf16") || flags.count("amx_bf16"))) return "";
+  if (!bf16 && (flags.count("avx512_vnni") || flags.count("avx_vnni") || flags.count("amx_int8"))) return "";
+  return need;
 }
 
 Precision parse_precision(const std::string& text, bool on_cpu) {
@@ -62,12 +66,19 @@ Precision parse_precision(const std::string& text, bool on_cpu) {
     }
     return Precision::Bf16;
   }
-  if (text == "int8")
-    throw UsageError("--precision int8 is not available yet (bench/README.md: it would beat bf16, but "
-                     "calibration and int8 convolutions are not built); use bf16 or auto");
-  throw UsageError(fmt::format("unknown --precision '{}' (choose fp32, bf16 or auto)", text));
+  if (text == "int8") {
+    if (!on_cpu) throw UsageError("--precision int8 runs on the CPU (oneDNN int8); on CUDA use bf16");
+    const std::string missing = missing_cpu_support(Precision::Int8);
+    if (!missing.empty())
+      throw UsageError(fmt::format("--precision int8: this CPU has no int8 dot-product instructions (it lacks {}); "
+                                   "use fp32", missing));
+    return Precision::Int8;
+  }
+  throw UsageError(fmt::format("unknown --precision '{}' (choose fp32, bf16, int8 or auto)", text));
 }
 
-const char* precision_name(Precision p) { return p == Precision::Bf16 ? "bf16" : "fp32"; }
+const char* precision_name(Precision p) {
+  return p == Precision::Bf16 ? "bf16" : p == Precision::Int8 ? "int8" : "fp32";
+}
 
 }  // namespace rd

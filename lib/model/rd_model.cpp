@@ -1,5 +1,6 @@
 #include "model/rd_model.h"
 
+#include "model/int8_student.h"
 #include "model/residual_block.h"
 
 namespace rd {
@@ -99,6 +100,11 @@ RdModelImpl::RdModelImpl(const BackboneSpec& s, Method method) : spec_(s), metho
   if (method == Method::RdPlusPlus) proj = register_module("proj", Projection(s));
   bn = register_module("bn", Bottleneck(s));
   decoder = register_module("decoder", Decoder(s));
+}
+
+Features RdModelImpl::student(const Features& teacher_features) {
+  if (int8_) return int8_->forward(bottleneck_input(teacher_features));
+  return decoder->forward(bn->forward(bottleneck_input(teacher_features)));
 }
 
 FeatureNames RdModelImpl::emit_student(GraphSink& graph, const FeatureNames& t) const {

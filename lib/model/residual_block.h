@@ -23,6 +23,10 @@ class ResidualBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   std::string emit(GraphSink& graph, const std::string& x) const;
   void fold_batchnorm(bool pack_for_cpu = false, Precision precision = Precision::Fp32);
+  // For graphs built from the same weights (the int8 student): the convolutions of the main
+  // path, ReLU between them, and the projection shortcut (nullptr: identity).
+  const std::vector<ConvBn>& body() const { return body_; }
+  const ConvBn* shortcut() const { return shortcut_holder_ ? &shortcut_ : nullptr; }
 
  private:
   std::vector<ConvBn> body_;

@@ -88,6 +88,7 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
   m.net->eval();
   m.meta = meta;
   m.id = file.digest;
+  m.path = path;
   if (contents) *contents = std::move(file);
   return m;
 }

@@ -23,6 +23,7 @@ struct Model {
   Tiling tiling;        // enabled: every image is cut into this grid of image_size tiles
   nlohmann::json meta;  // everything else the file records (training summary, validation stats, ...)
   std::string id;       // content digest of the file it was loaded from or saved to
+  std::string path;     // the file it was loaded from (for messages); empty for a new model
   Precision precision = Precision::Fp32;  // what prepare_for_scoring set up the network for
 };
 

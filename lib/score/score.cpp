@@ -5,6 +5,7 @@
 
 #include "errors.h"
 #include "score/inference.h"
+#include "score/int8_calibration.h"
 #include "score/score_parts.h"
 
 namespace rd {
@@ -70,6 +71,7 @@ void prepare_for_scoring(Model& model, const torch::Device& device, Precision pr
   // Moved first: the folded weights are plain tensors, made on the device of the parameters.
   model.net->to(device);
   model.net->fold_batchnorm(/*pack_for_cpu=*/device.is_cpu(), precision);
+  if (precision == Precision::Int8) use_int8_student(model);
   model.precision = precision;
 }
 

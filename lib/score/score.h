@@ -39,7 +39,8 @@ struct ScoreSummary {
 };
 
 // Prepares a loaded model for scoring: BatchNorm folded, inference mode, on the device, its
-// convolutions in `precision` (CPU: oneDNN bf16 weights and activations; CUDA: bf16 autocast).
+// convolutions in `precision` (CPU: oneDNN bf16 weights and activations; CUDA: bf16 autocast;
+// int8: the student from the model's calibration, see use_int8_student).
 // Check the CPU first (parse_precision): without native bf16 oneDNN only emulates it.
 void prepare_for_scoring(Model& model, const torch::Device& device, Precision precision = Precision::Fp32);
 

@@ -17,6 +17,7 @@
 #include "model/state_dict.h"
 #include "score/image_batch.h"
 #include "score/inference.h"
+#include "score/int8_calibration.h"
 #include "score/tiled_inference.h"
 #include "train/adam.h"
 #include "train/distillation_loss.h"
@@ -269,7 +270,8 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
 
   auto progress = [&](size_t d, size_t n) { if (cb.on_progress) cb.on_progress(d, n, "decoding"); };
   LoadedImages train_set;
-  if (o.import_reference.empty())
+  // An imported model is not trained, but images given with it calibrate it for int8.
+  if (o.import_reference.empty() || !images.empty())
     train_set = model.tiling.enabled()
         ? load_tiles(images, model.tiling, model.norm, o.max_pixels, at::get_num_threads(), progress)
         : load_images(images, model.image_size, model.norm, o.max_pixels, at::get_num_threads(), progress);
@@ -277,6 +279,15 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
   result.failed_images = train_set.errors.size();
   result.images = train_set.kept.size();
 
+  if (!o.import_reference.empty() && train_set.count() > 0) {
+    model.meta["int8"] = calibrate_int8(
+        model,
+        [&](int64_t begin, int64_t end) {
+          torch::NoGradGuard no_grad;
+          return model.net->teacher->forward(train_set.inputs(begin, end).to(o.device));
+        },
+        train_set.count(), o.batch_size);
+  }
   if (o.import_reference.empty()) {
     const int64_t n = train_set.count();
     if (n == 0) throw UsageError("no readable training images");
@@ -385,6 +396,11 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
                               {"seconds", pos.total_seconds}, {"data_digest", data_digest},
                               {"options", options_meta(run)}};
     if (model.tiling.enabled()) model.meta["training"]["tiles"] = n;
+    // Every model can be scored in int8 (--precision int8) without keeping its training images.
+    model.net->set_training(false);
+    model.meta["int8"] = calibrate_int8(
+        model, [&](int64_t begin, int64_t end) { return teacher.batch(torch::arange(begin, end)); }, n,
+        run.batch_size);
   }
   model.net->set_training(false);
   if (!o.val_images.empty()) model.meta["validation"] = validation_stats(model, o.val_images, o, cb, result.failed_images);

@@ -218,5 +218,5 @@ TEST_CASE("threshold_files_record_their_precision_and_older_files_read_as_fp32")
   CHECK(rd::threshold_from_json(j, "t.json").precision == "fp32");
   j["precision"] = "int4";
   CHECK_THROWS_WITH_AS(rd::threshold_from_json(j, "t.json"),
-                       "t.json: field 'precision' must be \"fp32\" or \"bf16\"", rd::FormatError);
+                       "t.json: field 'precision' must be \"fp32\", \"bf16\" or \"int8\"", rd::FormatError);
 }
