@@ -96,7 +96,7 @@ _rd_complete_value() {
     rd-export:-o | rd-export:--output) _rd_files onnx ;;
     rd-export:--opset) _rd_choices 13 14 15 16 17 ;;
     rd-export:--precision) _rd_choices fp32 fp16 ;;
-    rd-score:--precision | rd-map:--precision) _rd_choices fp32 bf16 auto ;;
+    rd-score:--precision | rd-map:--precision) _rd_choices fp32 bf16 int8 auto ;;
     rd-map:-t | rd-map:--threshold | rd-threshold-apply:-t | rd-threshold-apply:--threshold) _rd_files json ;;
     rd-map:--normalize) _rd_choices fixed per-image ;;
     rd-map:--colormap) _rd_choices jet turbo inferno ;;
