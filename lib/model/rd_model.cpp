@@ -123,8 +123,10 @@ void RdModelImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   eval();
   teacher->fold_batchnorm(pack_for_cpu, precision);
   if (proj) proj->prepare(pack_for_cpu, precision);
-  bn->fold_batchnorm(pack_for_cpu, precision);
-  decoder->fold_batchnorm(pack_for_cpu, precision);
+  // An int8 student packs its own weights (quantize_student): oneDNN fp32 copies would go unused.
+  const bool pack_student = pack_for_cpu && precision != Precision::Int8;
+  bn->fold_batchnorm(pack_student, precision);
+  decoder->fold_batchnorm(pack_student, precision);
 }
 
 }  // namespace rd

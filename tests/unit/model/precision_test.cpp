@@ -23,6 +23,18 @@ rd::Model reference_model(const std::string& name) {
   return m;
 }
 
+// The reference fixtures' input batch for `name`.
+torch::Tensor reference_input(const std::string& name) {
+  return rd::to_torch(rd::read_torch_checkpoint(rd::test::fixtures() + "/model/" + name + "_expected.pth").at("input"));
+}
+
+// Says why and returns true where the CPU cannot run `p` natively.
+bool skipped_without(rd::Precision p) {
+  const std::string missing = rd::missing_cpu_support(p);
+  if (!missing.empty()) MESSAGE("skipped: this CPU lacks " << missing);
+  return !missing.empty();
+}
+
 double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
   return (got - want).abs().max().item<double>() / std::max(1e-12, want.abs().max().item<double>());
 }
@@ -57,16 +69,11 @@ TEST_CASE("bf16_and_int8_are_refused_where_onednn_is_capped_below_them") {
 }
 
 TEST_CASE("bf16_maps_and_scores_stay_close_to_fp32_on_the_reference_models") {
-  const std::string missing = rd::missing_cpu_support(rd::Precision::Bf16);
-  if (!missing.empty()) {
-    MESSAGE("skipped: this CPU lacks " << missing);
-    return;
-  }
+  if (skipped_without(rd::Precision::Bf16)) return;
   rd::set_threads(2);
   for (const char* name : {"resnet18", "wide_resnet50_2"}) {
     CAPTURE(name);
-    auto input = rd::to_torch(rd::read_torch_checkpoint(rd::test::fixtures() + "/model/" + name + "_expected.pth")
-                                  .at("input"));
+    const torch::Tensor input = reference_input(name);
     rd::Model fp32 = reference_model(name), bf16 = reference_model(name);
     rd::prepare_for_scoring(fp32, torch::kCPU, rd::Precision::Fp32);
     rd::prepare_for_scoring(bf16, torch::kCPU, rd::Precision::Bf16);
@@ -87,16 +94,11 @@ TEST_CASE("bf16_maps_and_scores_stay_close_to_fp32_on_the_reference_models") {
 }
 
 TEST_CASE("int8_student_maps_and_scores_stay_close_to_fp32_on_the_reference_models") {
-  const std::string missing = rd::missing_cpu_support(rd::Precision::Int8);
-  if (!missing.empty()) {
-    MESSAGE("skipped: this CPU lacks " << missing);
-    return;
-  }
+  if (skipped_without(rd::Precision::Int8)) return;
   rd::set_threads(2);
   for (const char* name : {"resnet18", "wide_resnet50_2"}) {
     CAPTURE(name);
-    auto input = rd::to_torch(rd::read_torch_checkpoint(rd::test::fixtures() + "/model/" + name + "_expected.pth")
-                                  .at("input"));
+    const torch::Tensor input = reference_input(name);
     rd::Model fp32 = reference_model(name), int8 = reference_model(name);
     // An imported model has no calibration: int8 is refused, naming why.
     CHECK_THROWS_WITH_AS(rd::prepare_for_scoring(int8, torch::kCPU, rd::Precision::Int8),
