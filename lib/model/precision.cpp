@@ -77,6 +77,11 @@ Precision parse_precision(const std::string& text, bool on_cpu) {
   throw UsageError(fmt::format("unknown --precision '{}' (choose fp32, bf16, int8 or auto)", text));
 }
 
+Precision teacher_precision(Precision p) {
+  if (p != Precision::Int8) return p;
+  return missing_cpu_support(Precision::Bf16).empty() ? Precision::Bf16 : Precision::Fp32;
+}
+
 const char* precision_name(Precision p) {
   return p == Precision::Bf16 ? "bf16" : p == Precision::Int8 ? "int8" : "fp32";
 }

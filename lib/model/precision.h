@@ -6,7 +6,7 @@
 namespace rd {
 
 // Int8: the student (OCBE and decoder) in int8 with calibrated activation ranges
-// (model/int8_student.h); the teacher stays fp32.
+// (model/int8_student.h); the teacher in teacher_precision(Int8).
 enum class Precision { Fp32, Bf16, Int8 };
 
 // Parses fp32, bf16, int8 or auto (the fastest the CPU runs natively at bf16's accuracy: bf16
@@ -21,5 +21,10 @@ const char* precision_name(Precision p);
 // (an ISA cap below AVX512_CORE_BF16 means oneDNN would only emulate bf16, below
 // AVX512_CORE_VNNI that int8 would run without VNNI).
 std::string missing_cpu_support(Precision p);
+
+// The precision the teacher (and RD++'s projection) run in under `p`. Int8 keeps the teacher out
+// of int8, whose 8-bit inner activations move its features by as much as the anomaly signal
+// (bench/README.md), and runs it in bf16 where the CPU has native bf16, else fp32.
+Precision teacher_precision(Precision p);
 
 }  // namespace rd

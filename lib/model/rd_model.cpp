@@ -121,8 +121,9 @@ void RdModelImpl::set_training(bool on) {
 
 void RdModelImpl::fold_batchnorm(bool pack_for_cpu, Precision precision) {
   eval();
-  teacher->fold_batchnorm(pack_for_cpu, precision);
-  if (proj) proj->prepare(pack_for_cpu, precision);
+  const Precision teacher_side = teacher_precision(precision);
+  teacher->fold_batchnorm(pack_for_cpu, teacher_side);
+  if (proj) proj->prepare(pack_for_cpu, teacher_side);
   // An int8 student packs its own weights (quantize_student): oneDNN fp32 copies would go unused.
   const bool pack_student = pack_for_cpu && precision != Precision::Int8;
   bn->fold_batchnorm(pack_student, precision);

@@ -68,6 +68,15 @@ TEST_CASE("bf16_and_int8_are_refused_where_onednn_is_capped_below_them") {
   CHECK(rd::parse_precision("auto") == rd::Precision::Fp32);
 }
 
+TEST_CASE("the_int8_teacher_runs_in_bf16_where_the_cpu_has_it_and_fp32_under_a_vnni_cap") {
+  CHECK(rd::teacher_precision(rd::Precision::Fp32) == rd::Precision::Fp32);
+  CHECK(rd::teacher_precision(rd::Precision::Bf16) == rd::Precision::Bf16);
+  const bool bf16 = rd::missing_cpu_support(rd::Precision::Bf16).empty();
+  CHECK(rd::teacher_precision(rd::Precision::Int8) == (bf16 ? rd::Precision::Bf16 : rd::Precision::Fp32));
+  rd::test::ScopedEnv cap("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI");
+  CHECK(rd::teacher_precision(rd::Precision::Int8) == rd::Precision::Fp32);
+}
+
 TEST_CASE("bf16_maps_and_scores_stay_close_to_fp32_on_the_reference_models") {
   if (skipped_without(rd::Precision::Bf16)) return;
   rd::set_threads(2);
