@@ -169,6 +169,15 @@ std::vector<std::pair<std::string, torch::Tensor>> named_parameters(torch::nn::M
 }
 
 // OCBE and decoder in one Adam group at --lr; RD++'s projection in a second at its own rate.
+// bf16 training on the CPU feeds the student channels-last features: oneDNN's bf16 kernels work
+// channels-last, and NCHW activations cost a reorder at every convolution, forward and backward
+// (bench/README.md, 2026-12-04: a step 1.18x faster on AMX; fp32 is no faster channels-last).
+Features in_student_layout(Features f, bool channels_last) {
+  if (channels_last)
+    for (auto& x : f) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  return f;
+}
+
 Adam make_adam(Model& model, const TrainOptions& o) {
   auto params = named_parameters(*model.net->bn, "bn.");
   auto decoder = named_parameters(*model.net->decoder, "decoder.");
@@ -337,12 +346,14 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
         const auto t0 = Clock::now();
         const int64_t begin = pos.step * run.batch_size, end = std::min<int64_t>(begin + run.batch_size, n);
         auto index = torch::tensor(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
-        Features t = teacher.batch(index);
+        const bool channels_last = run.precision == Precision::Bf16 && o.device.is_cpu();
+        Features t = in_student_layout(teacher.batch(index), channels_last);
         const bool rdpp = run.method == Method::RdPlusPlus;
         Features tn, p, pn, s;
         if (rdpp) {
           const uint64_t draw = step_seed(run.seed, pos.epoch, pos.step);
-          tn = teacher.compute(add_rdpp_noise(train_set.inputs(index), model.norm, draw));
+          tn = in_student_layout(teacher.compute(add_rdpp_noise(train_set.inputs(index), model.norm, draw)),
+                                 channels_last);
         }
         {
           Bf16Autocast autocast(run.precision == Precision::Bf16, o.device);
