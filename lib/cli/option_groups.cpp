@@ -41,7 +41,8 @@ void add_precision_option(cxxopts::Options& options) {
   options.add_options()("precision",
                         "Convolutions in fp32 (exact), bf16 (CPUs with avx512_bf16 or amx_bf16; CUDA autocast), "
                         "int8 (the student, from the model's calibration, behind a bf16 teacher where the CPU has bf16; "
-                        "CPUs with avx512_vnni, avx_vnni or amx_int8) or auto (bf16 where the CPU runs it natively, else fp32); the map head is always fp32",
+                        "CPUs with avx512_vnni, avx_vnni or amx_int8) or auto (bf16 where the CPU runs it natively, "
+                        "else fp32); the map head is always fp32",
                         cxxopts::value<std::string>()->default_value("fp32"));
 }
 

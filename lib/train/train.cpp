@@ -168,7 +168,6 @@ std::vector<std::pair<std::string, torch::Tensor>> named_parameters(torch::nn::M
   return out;
 }
 
-// OCBE and decoder in one Adam group at --lr; RD++'s projection in a second at its own rate.
 // bf16 training on the CPU feeds the student channels-last features: oneDNN's bf16 kernels work
 // channels-last, and NCHW activations cost a reorder at every convolution, forward and backward
 // (bench/README.md, 2026-12-04: a step 1.18x faster on AMX; fp32 is no faster channels-last).
@@ -178,6 +177,7 @@ Features in_student_layout(Features f, bool channels_last) {
   return f;
 }
 
+// OCBE and decoder in one Adam group at --lr; RD++'s projection in a second at its own rate.
 Adam make_adam(Model& model, const TrainOptions& o) {
   auto params = named_parameters(*model.net->bn, "bn.");
   auto decoder = named_parameters(*model.net->decoder, "decoder.");

@@ -5,9 +5,8 @@
 # thresholds bound to their precision, rd-map computing maps in bf16, and the refusals: a CPU
 # (or a oneDNN ISA cap) without native bf16. The same for int8 (the student in int8 from the
 # calibration rd-train stores; the teacher in bf16 where the CPU has it), at its bar: Spearman
-# >= 0.995. Skips the bf16 runs on a CPU
-# without avx512_bf16/amx_bf16 and the int8 runs without avx512_vnni/avx_vnni/amx_int8, saying
-# why; the refusals are checked everywhere.
+# >= 0.995. Skips the bf16 runs on a CPU without avx512_bf16/amx_bf16 and the int8 runs without
+# avx512_vnni/avx_vnni/amx_int8, saying why; the refusals are checked everywhere.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 cd "$TEST_TMP"
