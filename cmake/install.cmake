@@ -111,12 +111,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # rd_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${RD_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# The Debian 12 packages of the shared libraries the tools link (readelf -d: libtorch_cpu,
-# libc10, libfmt, libopencv_{core,imgproc,imgcodecs}, libcurl), and OpenBLAS: without it libtorch falls
-# back to the reference BLAS, several times slower.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libtorch1.13 (>= 1.13.1), libopencv-core406 (>= 4.6.0), \
-libopencv-imgproc406 (>= 4.6.0), libopencv-imgcodecs406 (>= 4.6.0), libfmt9 (>= 9.1.0), \
-libopenblas0-pthread, libcurl4 (>= 7.88), libonnx1 (>= 1.12.0), libprotobuf32, libstdc++6 (>= 12), libgcc-s1, libc6 (>= 2.34)")
+# The packages of the shared libraries the tools link, computed by dpkg-shlibdeps (dpkg-dev) from
+# the release the package is built on: libtorch1.13, libopencv-core406, ... on Debian 12;
+# libtorch2.6, libopencv-core410, ... on Debian 13. OpenBLAS is loaded by LibTorch through the
+# libblas.so.3 alternative, which shlibdeps cannot see: without it libtorch falls back to the
+# reference BLAS, several times slower.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread")
 # What the examples use: jq for tables, GNU parallel, Fashion-MNIST for examples/novelty.sh.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "jq, parallel, python3, dataset-fashion-mnist, bash-completion")
 include(CPack)

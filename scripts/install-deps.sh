@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages rd needs. --test adds what the tests compare against
-# (PyTorch, torchvision, SciPy, scikit-learn and ONNX for /usr/bin/python3; Node.js and npm for
+# Installs the Debian packages rd needs, on Debian 12 (bookworm) and Debian 13 (trixie): every name
+# below exists in both (llvm-defaults' libclang-rt-dev follows each release's clang). --test adds
+# what the tests compare against (PyTorch, torchvision, SciPy, scikit-learn and ONNX for /usr/bin/python3; Node.js and npm for
 # onnxruntime-node); --fuzz adds clang and its libFuzzer runtime (tests/fuzz/run.sh). Skips apt
 # when all are present.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev libcurl4-openssl-dev libonnx-dev libprotobuf-dev)
-[[ " $* " == *" --test "* ]] && pkgs+=(python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
+# dpkg-dev: dpkg-shlibdeps computes the .deb's dependencies (cpack), for the install test.
+[[ " $* " == *" --test "* ]] && pkgs+=(dpkg-dev python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
 if [[ " $* " == *" --test "* ]]; then
   pkgs+=(python3-onnx)
   # node and npm run onnxruntime-node on exported models; a machine with its own Node.js keeps it.
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
-[[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-14-dev)
+[[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

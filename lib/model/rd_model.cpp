@@ -15,7 +15,10 @@ TeacherImpl::TeacherImpl(const BackboneSpec& s) {
 
 Features TeacherImpl::forward(const torch::Tensor& image) {
   auto x = stem_(to_blocked(image, stem_));
-  x = torch::max_pool2d(x.relu_(), 3, 2, 1);
+  x.relu_();
+  // The oneDNN kernel directly: LibTorch 2.x's dispatcher refuses max_pool2d of a oneDNN tensor
+  // outside inference mode (its composite and oneDNN kernels are ambiguous there).
+  x = x.is_mkldnn() ? at::mkldnn_max_pool2d(x, {3, 3}, {2, 2}, {1, 1}) : torch::max_pool2d(x, 3, 2, 1);
   auto a = layer1_->forward(x);
   auto b = layer2_->forward(a);
   auto c = layer3_->forward(b);

@@ -1,5 +1,7 @@
 #include "model/residual_block.h"
 
+#include "model/cpu_caches.h"
+
 namespace rd {
 namespace {
 
@@ -38,7 +40,15 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
     out = body_[i](out);
     if (i + 1 < body_.size()) out.relu_();
   }
-  out += shortcut_holder_ ? shortcut_(x) : x;
+  torch::Tensor skip = shortcut_holder_ ? shortcut_(x) : x;
+  if (out.is_mkldnn() && !onednn_sum_enabled()) {
+    // oneDNN's own sum would divide by the hidden cache sizes (model/cpu_caches.h): add in
+    // ATen's dense layout and hand the next convolution a oneDNN tensor again.
+    auto dense = out.to_dense();
+    dense += to_dense(skip);
+    return dense.relu_().to_mkldnn(dense.scalar_type());
+  }
+  out += skip;
   return out.relu_();
 }
 

@@ -58,4 +58,29 @@ fi
 # Examples as documentation, still executable.
 [[ -x $prefix/share/doc/rd/examples/mvtec.sh ]] || fail "examples not installed in share/doc/rd/examples"
 [[ ! -e $prefix/share/doc/rd/examples/demo.sh ]] || fail "demo.sh needs the source tree; it is not installed"
+
+# The Debian package: its dependencies are the runtime packages of this release (dpkg-shlibdeps),
+# apt can install it here, and its tools run from it. apt only simulates the install and dpkg
+# unpacks into a private root, so running the tests never installs rd into the system.
+# (Not in the sanitizer build: packaging is the same, and its tools need libasan.)
+if ldd "$RD_BIN_DIR/rd-score" | grep -q libasan; then
+  echo "note: sanitizer build; the .deb is checked by the plain build"
+elif command -v cpack >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
+  (cd "$TEST_TMP" && cpack -G DEB --config "$RD_BIN_DIR/CPackConfig.cmake" -B "$TEST_TMP/deb" > cpack.log 2>&1) ||
+    fail "cpack: $(tail -5 "$TEST_TMP/cpack.log")"
+  deb=$(ls "$TEST_TMP"/deb/rd_*.deb)
+  depends=$(dpkg-deb -f "$deb" Depends)
+  torch_pkg=$(dpkg-query -S "$(readlink -f "$(ldd "$RD_BIN_DIR/rd-score" | awk '/libtorch_cpu/ {print $3}')")" | cut -d: -f1)
+  assert_contains "$depends" "$torch_pkg" ".deb depends on this release's LibTorch package"
+  assert_contains "$depends" "libopenblas0-pthread" ".deb depends on OpenBLAS"
+  apt-get -s install "$deb" > "$TEST_TMP/apt.log" 2>&1 || fail "apt cannot install the .deb here: $(tail -3 "$TEST_TMP/apt.log")"
+  grep -q '^Inst rd ' "$TEST_TMP/apt.log" || fail "apt would not install rd: $(tail -3 "$TEST_TMP/apt.log")"
+  dpkg-deb -x "$deb" "$TEST_TMP/root"
+  for tool in "${installed[@]}"; do
+    "$TEST_TMP/root/usr/bin/$tool" --version >/dev/null || fail "$tool from the .deb does not run"
+  done
+  [[ -f $TEST_TMP/root/usr/share/man/man7/rd.7 ]] || fail "the .deb has no man pages"
+else
+  echo "note: cpack or dpkg-shlibdeps missing; the .deb is not checked"
+fi
 pass

@@ -12,7 +12,7 @@
 # every earlier finding). A crash stops that target and the script exits 1 after the others
 # ran; the crashing input is in build-fuzz/findings/. Fix the bug, then copy the input into
 # tests/fuzz/inputs/TARGET/: tests/fuzz/fuzz_inputs_test.cpp replays it on every test run.
-# Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --fuzz installs them).
+# Needs clang and its libFuzzer runtime, libclang-rt-dev (scripts/install-deps.sh --fuzz installs them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}

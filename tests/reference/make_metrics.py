@@ -14,6 +14,9 @@ import numpy as np
 from scipy import ndimage
 from sklearn import metrics
 
+# numpy 2 (Debian 13) renamed trapz to trapezoid; numpy 1.24 (Debian 12) has only trapz.
+trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 RNG = np.random.default_rng(20240501)
 EIGHT_CONNECTED = np.ones((3, 3), dtype=int)
 
@@ -106,7 +109,7 @@ def aupro_mvtec(maps, masks, limit=0.3):
         ys.append(np.mean(covered / areas))
     xs, ys = np.array(xs + [1.0]), np.array(ys + [1.0])
     j = int(np.searchsorted(xs, limit, side="right"))  # first point beyond the limit
-    area = np.trapz(ys[:j], xs[:j])
+    area = trapezoid(ys[:j], xs[:j])
     if xs[j - 1] < limit:
         y_limit = ys[j - 1] + (ys[j] - ys[j - 1]) * (limit - xs[j - 1]) / (xs[j] - xs[j - 1])
         area += (limit - xs[j - 1]) * (y_limit + ys[j - 1]) / 2
