@@ -18,7 +18,7 @@
 include(GNUInstallDirs)
 
 set(_rd_tools)
-foreach(_rd_tool IN ITEMS rd-train rd-score rd-map rd-eval rd-threshold rd-export)
+foreach(_rd_tool IN LISTS RD_TOOLS)
   if(TARGET ${_rd_tool})
     list(APPEND _rd_tools ${_rd_tool})
   endif()

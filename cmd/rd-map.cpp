@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "cli/map_plugin.h"
 #include "cli/option_groups.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -15,8 +16,7 @@
 #include "draw/map_tool.h"
 #include "errors.h"
 #include "io/model_file.h"
-#include "model/precision.h"
-#include "score/model_maps.h"
+#include "cpu/precision.h"
 
 namespace {
 
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     rd::cli::RecordWriter out;
     rd::cli::Progress bar(c.show_progress(), "images");
     const auto& stop = rd::cli::install_stop_handlers();  // also ignores SIGPIPE: `| head` ends quietly
-    std::function<cv::Mat(const std::string&)> computer;  // loaded at the first record without a map
+    rd::cli::MapComputer computer;  // loaded at the first record without a map
     rd::MapToolCallbacks cb;
     cb.emit = [&](const rd::RecordFields& r) {
       out.write(r);
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     };
     if (model)
       cb.compute_map = [&](const std::string& image) {
-        if (!computer) computer = rd::map_computer(model_path, c.device, c.threads, precision);
+        if (!computer) computer = rd::cli::load_map_computer(model_path, c.device, c.threads, precision);
         return computer(image);
       };
     cb.progress = [&](std::size_t done) { bar.update(int64_t(done), 0, "drawing"); };

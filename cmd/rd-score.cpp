@@ -13,7 +13,7 @@
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "errors.h"
-#include "model/cpu_caches.h"
+#include "cpu/cpu_caches.h"
 #include "score/runtime.h"
 #include "score/score.h"
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
         ? fmt::format(" tiles, stride {}, scale {}", model.tiling.stride, model.tiling.scale) : "";
     rd::cli::info(c, fmt::format("model {} ({}, {} px{}, id {}, {})", model_path, model.net->spec().name,
                                  model.image_size, tiles, model.id, rd::precision_name(precision)));
-    if (o.device.is_cpu()) rd::cli::info(c, rd::onednn_sum_description());
+    if (o.device.is_cpu()) rd::cli::info(c, rd::onednn_caches_description());
 
     if (!args.count("dataset") && in.inputs.empty() && isatty(STDIN_FILENO))
       throw rd::UsageError("no inputs (give images, a directory, --dataset DIR, or a list on stdin)");

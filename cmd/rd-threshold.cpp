@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/blas_threads.h"
 #include "cli/common.h"
 #include "cli/exit_status.h"
 #include "cli/option_groups.h"
@@ -134,8 +133,6 @@ int apply(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Before run_tool sees argv shifted past the command: a re-exec must get the whole line.
-  rd::cli::single_threaded_blas_or_reexec(argv);
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "fit") return fit(argc - 1, argv + 1);
   if (command == "apply") return apply(argc - 1, argv + 1);

@@ -9,7 +9,6 @@
 #include <new>
 
 #include <fmt/format.h>
-#include <opencv2/core/utils/logger.hpp>
 
 #include "cli/allocator.h"
 #include "cli/blas_threads.h"
@@ -70,10 +69,8 @@ void info(const Common& c, const std::string& message) {
 
 int run_tool(const std::string& tool, cxxopts::Options& options, int argc, char** argv,
              const std::function<int(const cxxopts::ParseResult&)>& body) {
-  single_threaded_blas_or_reexec(argv);
+  (void)blas_threads_set_early();  // links the pre-initialiser (cli/blas_threads.h)
   keep_freed_memory();
-  // OpenCV would print its own warnings for undecodable files; rd reports them itself.
-  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   auto say = [&](const std::string& m) { std::cerr << tool << ": " << m << std::endl; };
   cxxopts::ParseResult args;
   try {

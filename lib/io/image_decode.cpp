@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -95,6 +96,14 @@ std::pair<int64_t, int64_t> sniff_image_size(const unsigned char* d, size_t n) {
   return {0, 0};
 }
 
+void quiet_opencv() {
+  static const bool once = [] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    return true;
+  }();
+  (void)once;
+}
+
 DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
   auto fail = [&](const std::string& why) { return InputError(fmt::format("cannot decode '{}': {}", path, why)); };
   struct stat st {};
@@ -113,6 +122,7 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
   if (const char* why = truncation_of(bytes.data(), bytes.size()))
     throw fail(fmt::format("{} ({} bytes)", why, bytes.size()));
 
+  quiet_opencv();
   cv::Mat img;
   try {
     img = cv::imdecode(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);

@@ -21,6 +21,10 @@ struct DecodedImage {
 // Decodes 8/16-bit and float, gray/RGB/RGBA images. Throws InputError naming the file and the
 // cause: missing, unreadable, a directory, not an image, over max_pixels (checked from the
 // header before decoding).
+// Silences OpenCV's own warnings (it would print one for every undecodable file; rd reports
+// them itself). Called before each decode: the tools that read no image never load OpenCV.
+void quiet_opencv();
+
 DecodedImage decode_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
 
 // Width and height from the header of PNG, JPEG, BMP, WebP, GIF or TIFF bytes, without decoding;

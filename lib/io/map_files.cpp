@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "errors.h"
+#include "io/image_decode.h"
 #include "io/npy.h"
 
 namespace rd {
@@ -51,6 +52,7 @@ double full_scale(int depth) {
 cv::Mat read_anomaly_map(const std::string& path) {
   const std::string ext = lower_extension(path);
   if (ext == "tif" || ext == "tiff") {
+    quiet_opencv();
     cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
     if (image.empty()) unreadable(path, "anomaly map");
     if (image.channels() != 1)
@@ -90,6 +92,7 @@ cv::Mat binarise_mask(const cv::Mat& mask, cv::Size size) {
 }
 
 cv::Mat read_ground_truth_mask(const std::string& path, cv::Size size) {
+  quiet_opencv();
   const cv::Mat image = cv::imread(path, cv::IMREAD_GRAYSCALE | cv::IMREAD_ANYDEPTH);
   if (image.empty()) unreadable(path, "mask");
   return binarise_mask(image, size);

@@ -2,7 +2,7 @@
 // (and of CUDA scoring). Convolutions run in bf16; weights, BatchNorm statistics and whatever
 // autocast keeps in fp32 stay fp32.
 #pragma once
-#include "model/precision.h"
+#include "cpu/precision.h"
 #include "model/torch_compat.h"
 #include "rd_torch.h"
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "model/graph_sink.h"
-#include "model/precision.h"
+#include "cpu/precision.h"
 #include "rd_torch.h"
 
 namespace rd {

@@ -1,6 +1,6 @@
 #include "model/residual_block.h"
 
-#include "model/cpu_caches.h"
+#include "cpu/cpu_caches.h"
 
 namespace rd {
 namespace {
@@ -41,7 +41,7 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
     if (i + 1 < body_.size()) out.relu_();
   }
   torch::Tensor skip = shortcut_holder_ ? shortcut_(x) : x;
-  if (out.is_mkldnn() && !onednn_sum_enabled()) {
+  if (out.is_mkldnn() && !onednn_caches_visible()) {
     // oneDNN's own sum would divide by the hidden cache sizes (model/cpu_caches.h): add in
     // ATen's dense layout and hand the next convolution a oneDNN tensor again.
     auto dense = out.to_dense();

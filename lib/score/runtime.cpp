@@ -4,7 +4,7 @@
 #include <opencv2/core.hpp>
 
 #include "errors.h"
-#include "model/cpu_caches.h"
+#include "cpu/cpu_caches.h"
 #include "rd_torch.h"
 
 namespace rd {
@@ -15,7 +15,7 @@ void set_threads(int threads) {
 }
 
 c10::Device parse_device(const std::string& text) {
-  onednn_sum_enabled();  // a bad RD_ONEDNN_SUM is a usage error now, not in the middle of a batch
+  onednn_caches_visible();  // a bad RD_ONEDNN_CACHES is a usage error now, not in the middle of a batch
   if (text == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
   if (text == "cpu") return c10::Device(c10::kCPU);
   if (text == "cuda" || text.rfind("cuda:", 0) == 0) {

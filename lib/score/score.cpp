@@ -18,19 +18,25 @@ struct Item {
   std::string error;
 };
 
-// Reads the next batch of records that pass the shard/resume filters and decodes them on
-// worker threads. Runs while the network works on the previous batch.
+// Takes the next batch, what has arrived of the inputs that pass the shard/resume filters (up
+// to --batch-size; it waits only when nothing has), and decodes it on worker threads. Runs
+// while the network works on the previous batch.
 class BatchReader {
  public:
-  BatchReader(InputSource& source, const ScoreOptions& o, const Model& model, ScoreSummary& summary)
-      : inputs_(source, o, summary), o_(o), size_(model.image_size), norm_(model.norm) {}
+  BatchReader(InputSource& source, const ScoreOptions& o, const Model& model, const std::atomic<int>* stop)
+      : inputs_(source, o, stop), o_(o), size_(model.image_size), norm_(model.norm) {}
 
   std::vector<Item> read() {
     std::vector<Item> batch;
-    for (InputRecord r; int(batch.size()) < o_.batch_size && inputs_.next(r);)
-      batch.push_back(Item{std::move(r), {}, 0, 0, {}});
+    for (InputRecord& r : inputs_.queue().take(size_t(o_.batch_size))) batch.push_back(Item{std::move(r), {}, 0, 0, {}});
     decode(batch);
     return batch;
+  }
+  // The end of the inputs: skipped inputs counted, and a failure of the source (a --dataset
+  // folder that is not one) thrown.
+  void finish(ScoreSummary& summary) {
+    summary.skipped = inputs_.skipped();
+    inputs_.queue().rethrow_if_failed();
   }
 
  private:
@@ -59,7 +65,7 @@ class BatchReader {
     for (auto& th : pool) th.join();
   }
 
-  detail::InputFilter inputs_;
+  detail::ArrivingInputs inputs_;
   const ScoreOptions& o_;
   int size_;
   Normalization norm_;
@@ -79,7 +85,7 @@ ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions&
   detail::check_score_options(o);
   if (model.tiling.enabled()) return detail::score_tiled_inputs(model, source, o, cb);
   ScoreSummary summary;
-  BatchReader reader(source, o, model, summary);
+  BatchReader reader(source, o, model, cb.stop_signal);
   auto pending = std::async(std::launch::async, [&] { return reader.read(); });
   for (;;) {
     std::vector<Item> batch = pending.get();
@@ -107,6 +113,7 @@ ScoreSummary score_inputs(Model& model, InputSource& source, const ScoreOptions&
     if (cb.progress) cb.progress(summary.scored + summary.failed);
     if (stop) break;
   }
+  reader.finish(summary);
   return summary;
 }
 

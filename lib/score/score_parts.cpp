@@ -25,21 +25,27 @@ void save_map(const float* map, int height, int width, const std::string& path, 
 
 }  // namespace
 
-InputFilter::InputFilter(InputSource& source, const ScoreOptions& o, ScoreSummary& summary)
-    : source_(source), o_(o), summary_(summary) {
+InputFilter::InputFilter(InputSource& source, const ScoreOptions& o) : source_(source), shard_(o.shard) {
   if (!o.resume_file.empty()) done_ = read_done_paths(o.resume_file);
 }
 
 bool InputFilter::next(InputRecord& r) {
   while (source_.next(r)) {
-    if (r.error.empty() && (!in_shard(r.path, o_.shard) || done_.count(r.path))) {
-      ++summary_.skipped;
+    if (r.error.empty() && (!in_shard(r.path, shard_) || done_.count(r.path))) {
+      ++skipped_;
       continue;
     }
-    if (!r.error.empty() && o_.shard.count > 1 && !in_shard(std::to_string(r.line), o_.shard)) continue;
+    if (!r.error.empty() && shard_.count > 1 && !in_shard(std::to_string(r.line), shard_)) continue;
     return true;
   }
   return false;
+}
+
+ArrivingInputs::ArrivingInputs(InputSource& source, const ScoreOptions& o, const std::atomic<int>* stop)
+    : filter_(std::make_shared<InputFilter>(source, o)) {
+  // Enough to keep full batches coming from a fast source; paths are small.
+  const std::size_t capacity = std::max<std::size_t>(256, std::size_t(o.batch_size) * 8);
+  queue_ = std::make_unique<InputQueue>([f = filter_](InputRecord& r) { return f->next(r); }, capacity, stop);
 }
 
 RecordFields scored_record(const InputRecord& input, double score, int width, int height, const Model& model,

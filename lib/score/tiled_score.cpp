@@ -34,12 +34,12 @@ struct TileBatch {
 
 // Decodes one image at a time and cuts its tiles as batches need them, so that only one decoded
 // image and one batch of tile inputs exist at a time. Runs while the network works, so it calls
-// no ATen operator (tile_input of 8-bit images is plain loops).
+// no ATen operator (tile_input of 8-bit images is plain loops). A batch ends where the inputs
+// that have arrived end: it waits for the next input only when it holds no tile.
 class TileReader {
  public:
-  TileReader(InputSource& source, const ScoreOptions& o, const Model& model, ScoreSummary& summary,
-             const std::atomic<int>* stop)
-      : inputs_(source, o, summary), o_(o), model_(model), stop_(stop) {}
+  TileReader(InputSource& source, const ScoreOptions& o, const Model& model, const std::atomic<int>* stop)
+      : inputs_(source, o, stop), o_(o), model_(model), stop_(stop) {}
 
   TileBatch read() {
     TileBatch b;
@@ -55,7 +55,7 @@ class TileReader {
       // Interrupted: the images already started are finished, no new one is begun.
       if (stop_ && stop_->load()) break;
       InputRecord r;
-      if (!inputs_.next(r)) break;
+      if (!inputs_.queue().take_one(r, /*wait=*/b.empty())) break;
       auto img = std::make_shared<PendingImage>();
       img->input = std::move(r);
       start(*img);
@@ -63,6 +63,11 @@ class TileReader {
       if (img->error.empty()) current_ = img, next_tile_ = 0;
     }
     return b;
+  }
+  // See BatchReader::finish.
+  void finish(ScoreSummary& summary) {
+    summary.skipped = inputs_.skipped();
+    inputs_.queue().rethrow_if_failed();
   }
 
  private:
@@ -84,7 +89,7 @@ class TileReader {
     img.stitcher = std::make_unique<MapStitcher>(image_.grid);
   }
 
-  InputFilter inputs_;
+  ArrivingInputs inputs_;
   const ScoreOptions& o_;
   const Model& model_;
   const std::atomic<int>* stop_;
@@ -97,7 +102,7 @@ class TileReader {
 
 ScoreSummary score_tiled_inputs(Model& model, InputSource& source, const ScoreOptions& o, const ScoreCallbacks& cb) {
   ScoreSummary summary;
-  TileReader reader(source, o, model, summary, cb.stop_signal);
+  TileReader reader(source, o, model, cb.stop_signal);
   std::deque<std::shared_ptr<PendingImage>> in_flight;  // input order
   const size_t plane = size_t(model.image_size) * model.image_size;
   auto pending = std::async(std::launch::async, [&] { return reader.read(); });
@@ -129,6 +134,7 @@ ScoreSummary score_tiled_inputs(Model& model, InputSource& source, const ScoreOp
     }
     if (cb.progress) cb.progress(summary.scored + summary.failed);
   }
+  reader.finish(summary);
   return summary;
 }
 

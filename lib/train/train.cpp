@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu/cpu_caches.h"
 #include "errors.h"
 #include "eval/score_stats.h"
 #include "model/autocast.h"
@@ -171,6 +172,8 @@ std::vector<std::pair<std::string, torch::Tensor>> named_parameters(torch::nn::M
 // bf16 training on the CPU feeds the student channels-last features: oneDNN's bf16 kernels work
 // channels-last, and NCHW activations cost a reorder at every convolution, forward and backward
 // (bench/README.md, 2026-12-04: a step 1.18x faster on AMX; fp32 is no faster channels-last).
+// Not where the CPU hides its cache sizes: oneDNN 3.x's channels-last bf16 1x1 kernels divide by
+// them (cpu/cpu_caches.h).
 Features in_student_layout(Features f, bool channels_last) {
   if (channels_last)
     for (auto& x : f) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -346,7 +349,7 @@ TrainResult train(const std::vector<std::string>& images, const TrainOptions& o,
         const auto t0 = Clock::now();
         const int64_t begin = pos.step * run.batch_size, end = std::min<int64_t>(begin + run.batch_size, n);
         auto index = torch::tensor(std::vector<int64_t>(order.begin() + begin, order.begin() + end));
-        const bool channels_last = run.precision == Precision::Bf16 && o.device.is_cpu();
+        const bool channels_last = run.precision == Precision::Bf16 && o.device.is_cpu() && onednn_caches_visible();
         Features t = in_student_layout(teacher.batch(index), channels_last);
         const bool rdpp = run.method == Method::RdPlusPlus;
         Features tn, p, pn, s;

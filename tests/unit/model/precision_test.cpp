@@ -1,6 +1,6 @@
 // Precisions: names, the CPU check, and bf16 and int8 features and maps close to fp32 on the
 // reference models (tests/reference/make_model_parity.py fixtures).
-#include "model/precision.h"
+#include "cpu/precision.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "model/precision.h"
+#include "cpu/precision.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "model/cpu_caches.h"
+#include "cpu/cpu_caches.h"
 
 #include <cpuid.h>
 
@@ -87,28 +87,30 @@ bool cache_sizes_hidden(const std::vector<std::uint64_t>& sizes) {
   return false;
 }
 
-bool onednn_sum_enabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("RD_ONEDNN_SUM");
+bool onednn_caches_visible() {
+  static const bool visible = [] {
+    const char* v = std::getenv("RD_ONEDNN_CACHES");
     const std::string mode = v ? v : "";
-    if (mode == "on") return true;
-    if (mode == "off") return false;
+    if (mode == "visible") return true;
+    if (mode == "hidden") return false;
     if (!mode.empty() && mode != "auto")
-      throw UsageError(fmt::format("RD_ONEDNN_SUM='{}': expected on, off or auto", mode));
+      throw UsageError(fmt::format("RD_ONEDNN_CACHES='{}': expected visible, hidden or auto", mode));
     return !cache_sizes_hidden(onednn_cache_sizes(real_cpuid));
   }();
-  return enabled;
+  return visible;
 }
 
-std::string onednn_sum_description() {
+std::string onednn_caches_description() {
   const auto sizes = onednn_cache_sizes(real_cpuid);
   std::string seen;
   for (std::size_t i = 0; i < sizes.size(); ++i)
     seen += fmt::format("{}L{} {} {}", i ? ", " : "", i + 1, sizes[i] >= 1024 ? sizes[i] / 1024 : sizes[i],
                         sizes[i] >= 1024 ? "KiB" : "bytes");
   if (seen.empty()) seen = "no cache levels (it uses its built-in sizes)";
-  return fmt::format("oneDNN sees {} per core: residuals added {}", seen,
-                     onednn_sum_enabled() ? "by oneDNN" : "outside oneDNN (cache sizes hidden, or RD_ONEDNN_SUM=off)");
+  return fmt::format("oneDNN sees {} per core: {}", seen,
+                     onednn_caches_visible() ? "its layouts and sums as usual"
+                                             : "cache sizes hidden (or RD_ONEDNN_CACHES=hidden): residuals added "
+                                               "outside oneDNN, bf16 training in NCHW");
 }
 
 }  // namespace rd

@@ -1,7 +1,7 @@
 // The cache sizes oneDNN reads from CPUID, computed from hand-written CPUID answers: an AMD EPYC
 // that shows its caches (values read off one), the same CPU behind a hypervisor that hides them,
 // and Intel CPUs with and without leaf 4.
-#include "model/cpu_caches.h"
+#include "cpu/cpu_caches.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -68,10 +68,10 @@ TEST_CASE("an Intel CPU with leaf 4 has per-core sizes; without it oneDNN falls 
   CHECK_FALSE(rd::cache_sizes_hidden(hidden));
 }
 
-TEST_CASE("this machine's decision is printable and follows RD_ONEDNN_SUM") {
-  const std::string line = rd::onednn_sum_description();
+TEST_CASE("this machine's decision is printable and follows RD_ONEDNN_CACHES") {
+  const std::string line = rd::onednn_caches_description();
   CHECK(line.rfind("oneDNN sees ", 0) == 0);
-  const char* forced = std::getenv("RD_ONEDNN_SUM");
-  if (forced && std::string(forced) == "off") CHECK_FALSE(rd::onednn_sum_enabled());
-  if (forced && std::string(forced) == "on") CHECK(rd::onednn_sum_enabled());
+  const char* forced = std::getenv("RD_ONEDNN_CACHES");
+  if (forced && std::string(forced) == "hidden") CHECK_FALSE(rd::onednn_caches_visible());
+  if (forced && std::string(forced) == "visible") CHECK(rd::onednn_caches_visible());
 }
