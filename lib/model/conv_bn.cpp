@@ -1,5 +1,6 @@
 #include "model/conv_bn.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace rd {
@@ -13,34 +14,41 @@ torch::Tensor FusedConv::operator()(const torch::Tensor& x) const {
   return depth_to_space ? torch::pixel_shuffle(y, 2) : y;
 }
 
+namespace {
+
+thread_local int skip_weight_init = 0;
+
+}  // namespace
+
+SkipWeightInit::SkipWeightInit() { ++skip_weight_init; }
+SkipWeightInit::~SkipWeightInit() { --skip_weight_init; }
+bool SkipWeightInit::active() { return skip_weight_init > 0; }
+
 ConvBn::ConvBn(torch::nn::Module& owner, const std::string& conv_name, const std::string& bn_name,
                const ConvSpec& spec)
     : spec_(spec) {
-  if (spec.transposed) {
-    deconv_ = owner.register_module(
-        conv_name, torch::nn::ConvTranspose2d(
-                       torch::nn::ConvTranspose2dOptions(spec.in, spec.out, 2).stride(2).bias(false)));
-  } else {
-    conv_ = owner.register_module(
-        conv_name, torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.in, spec.out, spec.kernel)
-                                         .stride(spec.stride)
-                                         .padding(spec.kernel / 2)
-                                         .bias(false)));
-    // torchvision and the reference code initialise every Conv2d (not ConvTranspose2d) this way.
+  const std::vector<int64_t> shape = spec.transposed ? std::vector<int64_t>{spec.in, spec.out, 2, 2}
+                                                     : std::vector<int64_t>{spec.out, spec.in, spec.kernel, spec.kernel};
+  auto holder = owner.register_module(conv_name, std::make_shared<torch::nn::Module>());
+  weight_ = holder->register_parameter("weight", torch::empty(shape));
+  if (!SkipWeightInit::active()) {
     torch::NoGradGuard no_grad;
-    torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+    // What LibTorch's Conv2d and ConvTranspose2d do when made ...
+    torch::nn::init::kaiming_uniform_(weight_, std::sqrt(5.0));
+    // ... and what torchvision and the reference code then do to every Conv2d (not ConvTranspose2d).
+    if (!spec.transposed) torch::nn::init::kaiming_normal_(weight_, 0.0, torch::kFanOut, torch::kReLU);
   }
   bn_ = owner.register_module(bn_name, torch::nn::BatchNorm2d(spec.out));
 }
 
 torch::Tensor ConvBn::operator()(const torch::Tensor& x) {
   if (folded()) return fused_(x);
-  if (!spec_.transposed) return bn_->forward(conv_->forward(x));
+  if (!spec_.transposed) return bn_->forward(torch::conv2d(x, weight_, {}, spec_.stride, spec_.kernel / 2));
   // As a 1x1 convolution and a depth-to-space shuffle (see FusedConv), from the same
   // ConvTranspose2d weight: LibTorch 1.13's CPU autocast leaves conv_transpose2d in fp32, and its
   // CPU kernel is an im2col GEMM through OpenBLAS (14 % of a bf16 training step for
   // wide_resnet50_2); conv2d is autocast to bf16 and runs in oneDNN, forward and backward.
-  const auto& w = deconv_->weight;  // [in, out, 2, 2]; channel o*4 + i*2 + j is output o at (i, j)
+  const auto& w = weight_;  // [in, out, 2, 2]; channel o*4 + i*2 + j is output o at (i, j)
   auto as_1x1 = w.permute({1, 2, 3, 0}).reshape({spec_.out * 4, spec_.in, 1, 1});
   return bn_->forward(torch::pixel_shuffle(torch::conv2d(x, as_1x1), 2));
 }
@@ -53,12 +61,12 @@ FusedConv ConvBn::folded_conv() const {
   if (spec_.transposed) {
     // ConvTranspose2d weight is [in, out, 2, 2]; output (o, i, j) becomes channel o*4 + i*2 + j,
     // the order pixel_shuffle expects.
-    auto w = deconv_->weight.permute({1, 2, 3, 0}) * scale.view({-1, 1, 1, 1});
+    auto w = weight_.permute({1, 2, 3, 0}) * scale.view({-1, 1, 1, 1});
     f.weight = w.reshape({spec_.out * 4, spec_.in, 1, 1}).contiguous();
     f.bias = shift.repeat_interleave(4).contiguous();
     f.depth_to_space = true;
   } else {
-    f.weight = (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous();
+    f.weight = (weight_ * scale.view({-1, 1, 1, 1})).contiguous();
     f.bias = shift.contiguous();
     f.stride = spec_.stride;
     f.padding = spec_.kernel / 2;

@@ -27,8 +27,22 @@ struct FusedConv {
   torch::Tensor operator()(const torch::Tensor& x) const;
 };
 
+// While one exists on a thread, the networks built there skip the random initialisation of their
+// convolution weights (left uninitialised): they are about to be overwritten from a model file.
+// Initialising wide_resnet50_2's 100 M weights cost about a second of rd-score's start-up.
+class SkipWeightInit {
+ public:
+  SkipWeightInit();
+  ~SkipWeightInit();
+  SkipWeightInit(const SkipWeightInit&) = delete;
+  SkipWeightInit& operator=(const SkipWeightInit&) = delete;
+  static bool active();
+};
+
 // Holds a conv (or transposed conv) and its BatchNorm, registered in the owning module under the
-// names the reference code uses (e.g. "conv1" and "bn1", or "0" and "1" inside a shortcut).
+// names the reference code uses (e.g. "conv1" and "bn1", or "0" and "1" inside a shortcut). The
+// convolution is only its weight (a module holding one parameter, "weight"), initialised as
+// LibTorch's Conv2d/ConvTranspose2d and then torchvision do, random draw for random draw.
 class ConvBn {
  public:
   ConvBn() = default;
@@ -52,8 +66,7 @@ class ConvBn {
 
  private:
   ConvSpec spec_;
-  torch::nn::Conv2d conv_{nullptr};
-  torch::nn::ConvTranspose2d deconv_{nullptr};
+  torch::Tensor weight_;  // [out, in, k, k]; transposed: [in, out, 2, 2]
   torch::nn::BatchNorm2d bn_{nullptr};
   FusedConv fused_;
 };

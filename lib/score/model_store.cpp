@@ -67,6 +67,7 @@ Model load_model(const std::string& path, ModelFileContents* contents) {
     const std::string method = meta.value("method", "rd4ad");
     if (method != "rd4ad" && method != "rd++")
       throw fail(fmt::format("unknown method '{}' (this rd knows rd4ad and rd++; upgrade rd)", method));
+    SkipWeightInit from_file;  // every weight is read from the file below
     m = create_model(backbone, meta.at("image_size").get<int>(), parse_method(method));
     m.norm.mean = meta.at("normalization").at("mean").get<std::array<float, 3>>();
     m.norm.std = meta.at("normalization").at("std").get<std::array<float, 3>>();

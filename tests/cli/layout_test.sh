@@ -8,16 +8,19 @@ source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, asser
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$src/lib"
 
+# The torch-free folders (rd_core: cpu pth io eval draw cli) never include the LibTorch ones
+# (rd_net: model score train export); CMakeLists.txt builds them as two libraries.
 declare -A allowed=(
+  [cpu]=""
   [pth]=""
   [io]="pth"
-  [model]="pth"
+  [model]="cpu pth"
   [eval]="io pth"
-  [score]="model io pth"
-  [train]="score eval model io pth"
-  [export]="score model io pth"
-  [draw]="score eval model io pth"
-  [cli]="draw train score eval model io pth"
+  [score]="model cpu io pth"
+  [train]="score eval model cpu io pth"
+  [export]="score model cpu io pth"
+  [draw]="eval io pth"
+  [cli]="draw eval cpu io pth"
 )
 problems=()
 for dir in */; do

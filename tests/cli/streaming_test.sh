@@ -14,10 +14,10 @@ from PIL import Image
 rng = np.random.default_rng(7)
 os.makedirs("imgs", exist_ok=True)
 for i in range(4):
-    Image.fromarray((rng.random((64, 64, 3)) * 60 + 100).astype(np.uint8)).save(f"imgs/im{i}.png")
+    Image.fromarray((rng.random((128, 128, 3)) * 60 + 100).astype(np.uint8)).save(f"imgs/im{i}.png")
 PY
-"$bin/rd-train" -q --weights none --backbone resnet18 --image-size 32 --epochs 1 -o plain.rdm imgs >/dev/null
-"$bin/rd-train" -q --weights none --backbone resnet18 --tile 32 --epochs 1 -o tiled.rdm imgs >/dev/null
+"$bin/rd-train" -q --weights none --backbone resnet18 --image-size 64 --epochs 1 -o plain.rdm imgs >/dev/null
+"$bin/rd-train" -q --weights none --backbone resnet18 --tile 64 --epochs 1 -o tiled.rdm imgs >/dev/null
 
 # wait_for_lines FILE N: up to 60 s (slow sanitizer builds) for FILE to hold N lines.
 wait_for_lines() {
