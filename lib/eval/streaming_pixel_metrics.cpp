@@ -210,7 +210,7 @@ bool StreamingPixelMetrics::finish_pass() {
   auto within = [&](double tolerance) {
     return remaining.auroc <= tolerance && remaining.ap <= tolerance && remaining.aupro <= tolerance;
   };
-  if (true) return false;
+  if (within(tolerance_)) return false;
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& x, const Candidate& y) { return x.worst > y.worst; });
   std::size_t added = 0;
