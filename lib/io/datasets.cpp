@@ -90,6 +90,9 @@ Layout detect_layout(const std::string& dir) {
 
 DatasetImages training_set(const std::string& dir, const DatasetOptions& options) {
   const Layout layout = resolve(dir, options);
+  if (layout == Layout::mvtec_ad2 && !options.split.empty())
+    throw UsageError(fmt::format("--split names the MVTec AD 2 test set rd-score scores; training uses '{}/train/good'",
+                                 dir));
   switch (layout) {
     case Layout::mvtec:
     case Layout::mvtec_ad2:

@@ -129,6 +129,7 @@ TEST_CASE("mvtec_ad2_private_test_sets_are_unlabelled_and_split_names_are_checke
   CHECK(test.images[1].mask.empty());
   o.split = "validation";
   CHECK(rd::test_set(t.root.string(), o).images.at(0).label == 0);
+  CHECK_THROWS_AS(rd::training_set(t.root.string(), o), rd::UsageError);  // a test set is no training set
   o.split = "test";
   CHECK_THROWS_WITH_AS(rd::test_set(t.root.string(), o),
                        "--split 'test': an MVTec AD 2 test set is test_public, test_private, test_private_mixed or "
