@@ -28,19 +28,21 @@ DISTINCT = 16  # distinct map/mask files; records cycle through them
 
 
 def make_files(work, side, rng):
-    """Maps like rd's: smooth low-frequency noise plus raised blobs where the mask is set."""
+    """Maps like rd's: low-frequency structure and pixel noise, raised where the mask is set but
+    overlapping the normal pixels' scores, so that the metrics are far from 1 and the bins where
+    both classes meet must be refined."""
     files = []
     for i in range(DISTINCT):
         coarse = rng.random((side // 64, side // 64)).astype(np.float32)
         amap = np.kron(coarse, np.ones((64, 64), np.float32)) * 0.3
-        amap += rng.random((side, side), dtype=np.float32) * 0.05
+        amap += rng.normal(0, 0.05, (side, side)).astype(np.float32)
         mask = np.zeros((side, side), np.uint8)
         if i % 2:  # half the images anomalous, a few rectangles each
             for _ in range(3):
                 y, x = rng.integers(0, side - 200, 2)
                 h, w = rng.integers(20, 200, 2)
                 mask[y:y + h, x:x + w] = 255
-            amap += (mask > 0) * np.float32(0.4)
+            amap += (mask > 0) * np.float32(0.15)
         np.save(os.path.join(work, f"map{i}.npy"), amap)
         Image.fromarray(mask).save(os.path.join(work, f"mask{i}.png"))
         files.append(i)
