@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rd needs. --test adds what the tests compare against
-# (PyTorch, torchvision, SciPy, scikit-learn, ONNX and tifffile, the reader MVTec AD 2's checker
-# uses, for /usr/bin/python3; Node.js and npm for
+# (PyTorch, torchvision, SciPy, scikit-learn and ONNX for /usr/bin/python3; Node.js and npm for
 # onnxruntime-node); --fuzz adds clang and its libFuzzer runtime (tests/fuzz/run.sh). Skips apt
 # when all are present.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev libcurl4-openssl-dev libonnx-dev libprotobuf-dev)
-[[ " $* " == *" --test "* ]] && pkgs+=(python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base
-                                    python3-tifffile)
+[[ " $* " == *" --test "* ]] && pkgs+=(python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
 if [[ " $* " == *" --test "* ]]; then
-  pkgs+=(python3-onnx)
+  # tifffile: the reader MVTec AD 2's submission checker uses (tests/cli/rd_map_test.sh).
+  pkgs+=(python3-onnx python3-tifffile)
   # node and npm run onnxruntime-node on exported models; a machine with its own Node.js keeps it.
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
