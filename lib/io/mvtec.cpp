@@ -26,7 +26,8 @@ std::string find_mask(const fs::path& category, const fs::path& relative, bool m
   const fs::path base = category / "ground_truth" / relative.parent_path();
   const std::string stem = relative.stem().string();
   if (mask_folders) return detail::is_directory(base / stem) ? (base / stem).string() : "";
-  for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png")})
+  // BTAD keeps product 03's masks as BMP, like its images.
+  for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png"), base / (stem + ".bmp")})
     if (is_file(candidate)) return candidate.string();
   return "";
 }

@@ -27,8 +27,8 @@ struct MvtecStyle {
 };
 
 // Every image below <category>/test, sorted by path. The mask of test/<defect>/<stem>.<ext> is
-// ground_truth/<defect>/<stem>_mask.png, or ground_truth/<defect>/<stem>.png (BTAD and other
-// copies of the layout), whichever exists first; with `mask_folders`, the folder
+// ground_truth/<defect>/<stem>_mask.png, or ground_truth/<defect>/<stem>.png or .bmp (BTAD and
+// other copies of the layout), whichever exists first; with `mask_folders`, the folder
 // ground_truth/<defect>/<stem>. Normal images are labelled 0 with defect "good", whatever the
 // layout calls their folder. Throws UsageError if test/ is missing.
 std::vector<LabeledImage> test_images(const std::string& category, const MvtecStyle& style = {});

@@ -215,6 +215,7 @@ TEST_CASE("btad_calls_normal_images_ok_and_anomalies_ko") {
   Tree t;
   t.files({"train/ok/0000.bmp", "test/ok/0000.bmp", "test/ko/0000.bmp", "test/ko/0001.bmp"});
   t.mask("ground_truth/ko/0000.png", {3});
+  t.mask("ground_truth/ko/0001.bmp", {3});  // product 03 keeps BMP masks
   CHECK(rd::training_set(t.root.string()).images == std::vector<std::string>{t / "train/ok/0000.bmp"});
   const rd::TestSet test = rd::test_set(t.root.string());
   REQUIRE(test.images.size() == 3);
@@ -222,6 +223,7 @@ TEST_CASE("btad_calls_normal_images_ok_and_anomalies_ko") {
   CHECK(test.images[0].label == 1);
   CHECK(test.images[0].defect == "ko");
   CHECK(test.images[0].mask == t / "ground_truth/ko/0000.png");
+  CHECK(test.images[1].mask == t / "ground_truth/ko/0001.bmp");
   CHECK(test.images[2].label == 0);
   CHECK(test.images[2].defect == "good");
 }
