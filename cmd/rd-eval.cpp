@@ -16,10 +16,10 @@ int main(int argc, char** argv) {
   cxxopts::Options options(
       "rd-eval",
       "Evaluate labelled anomaly scores (JSON lines with \"score\" and \"label\", as rd-score writes them):\n"
-      "image AUROC, average precision and F1-max; with \"map\" and \"mask\" on the records, pixel AUROC and\n"
-      "AUPRO. Records with an \"error\" or without a label are counted, not scored. Exit status: 0 done,\n"
-      "2 bad option or data that cannot be evaluated (a single class), 3 output error, 4 done but some\n"
-      "records were skipped for an error.");
+      "image AUROC, average precision and F1-max; with \"map\" and \"mask\" on the records, pixel AUROC,\n"
+      "AUPRO and pixel average precision. Records with an \"error\" or without a label are counted, not\n"
+      "scored. Exit status: 0 done, 2 bad option or data that cannot be evaluated (a single class), 3 output\n"
+      "error, 4 done but some records were skipped for an error.");
   options.add_options()
       ("f,format", "Output: json (one object), table, csv or markdown", cxxopts::value<std::string>()->default_value("json"))
       ("by", "Also give the metrics per group; 'defect': each defect's records against all normal ones",
@@ -30,7 +30,10 @@ int main(int argc, char** argv) {
        cxxopts::value<double>()->default_value(fmt::format("{}", d.fpr_limit)))
       ("pro-mode", "AUPRO as the MVTec AD evaluation computes it (mvtec) or as the RD4AD paper's code (rd4ad)",
        cxxopts::value<std::string>()->default_value(rd::pro_mode_name(d.pro_mode)))
-      ("no-pixel", "Image metrics only, even when the records have maps and masks");
+      ("no-pixel", "Image metrics only, even when the records have maps and masks")
+      ("exact-pixels", "Pixel metrics hold every pixel (exact) up to N pixels, and stream over the maps in "
+                       "bounded memory beyond (within 2e-5, in two or three passes)",
+       cxxopts::value<uint64_t>()->default_value(std::to_string(d.exact_pixel_limit)), "N");
   rd::cli::add_record_input_options(options);
   rd::cli::add_common_options(options, false);
 
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     o.fpr_limit = args["fpr-limit"].as<double>();
     o.pro_mode = rd::parse_pro_mode(args["pro-mode"].as<std::string>());
     o.pixel = !args.count("no-pixel");
+    o.exact_pixel_limit = args["exact-pixels"].as<uint64_t>();
     o.curves = args.count("curves") > 0;
     if (args.count("by")) {
       const auto by = args["by"].as<std::string>();

@@ -67,7 +67,10 @@ int main(int argc, char** argv) {
       ("panel", "Original | overlay | ground-truth mask, side by side")
       ("no-legend", "No band with the score and colour bar: the overlay has exactly the image's size")
       ("format", "png or jpg", cxxopts::value<std::string>()->default_value(d.format))
-      ("quality", "JPEG quality, 1-100", cxxopts::value<int>()->default_value(std::to_string(d.quality)));
+      ("quality", "JPEG quality, 1-100", cxxopts::value<int>()->default_value(std::to_string(d.quality)))
+      ("mvtec-ad2", "Instead of overlays, write MVTec AD 2's submission in DIR: each map at its image's size as a "
+                    "float16 TIFF, and thresholded at the pixel threshold as a 0/255 PNG",
+       cxxopts::value<std::string>(), "DIR");
   rd::cli::add_precision_option(options);
   rd::cli::add_image_input_options(options, "[RECORDS.jsonl... | -]", "JSON-lines files ('-' or none: stdin)",
                                    "Plain paths on the input are NUL-separated (find -print0)", d.max_pixels);
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     rd::MapToolOptions o;
     if (args.count("out")) o.out_dir = args["out"].as<std::string>();
+    if (args.count("mvtec-ad2")) o.mvtec_ad2_dir = args["mvtec-ad2"].as<std::string>();
     o.format = args["format"].as<std::string>();
     o.quality = args["quality"].as<int>();
     const rd::cli::ImageInputs in = rd::cli::image_input_options(args);
@@ -102,9 +106,10 @@ int main(int argc, char** argv) {
     o.scale = scale.scale;
     o.model_id = scale.model_id;
     rd::cli::info(c, scale.description);
+    const std::string& out_dir = o.mvtec_ad2_dir.empty() ? o.out_dir : o.mvtec_ad2_dir;
     std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) throw rd::UsageError(fmt::format("cannot create --out directory '{}': {}", o.out_dir, ec.message()));
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec) throw rd::UsageError(fmt::format("cannot create the output directory '{}': {}", out_dir, ec.message()));
 
     rd::cli::RecordWriter out;
     rd::cli::Progress bar(c.show_progress(), "images");

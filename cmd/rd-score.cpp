@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "cli/signals.h"
 #include "errors.h"
 #include "cpu/cpu_caches.h"
+#include "io/datasets.h"
 #include "score/runtime.h"
 #include "score/score.h"
 
@@ -22,7 +24,13 @@ int main(int argc, char** argv) {
   cxxopts::Options options("rd-score", "Score images with an rd model: one JSON line per image on stdout.");
   rd::cli::add_model_option(options, "Model file (.rdm) from rd-train");
   options.add_options()
-      ("dataset", "Score the test images of an MVTec AD category, with label, defect and mask", cxxopts::value<std::string>())
+      ("dataset", "Score the test images of a dataset category (MVTec AD, MPDD, MVTec AD 2, VisA, MVTec LOCO, BTAD), "
+                  "with label, defect and mask", cxxopts::value<std::string>())
+      ("layout", "--dataset's layout: auto (from its folders), mvtec, mvtec-ad2, visa, mvtec-loco or btad",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("split", "--dataset's test set: MVTec AD 2 test_public (default), test_private, test_private_mixed "
+                "(unlabelled) or validation; VisA: the split CSV (default: split_csv/1cls.csv beside the category)",
+       cxxopts::value<std::string>(), "NAME|FILE")
       ("batch-size", "Images per forward pass", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
       ("maps", "Save each anomaly map in this directory and add `map` to the record", cxxopts::value<std::string>())
       ("map-format", "Map file format: npy or tiff (float32)", cxxopts::value<std::string>()->default_value(d.map_format))
@@ -58,6 +66,18 @@ int main(int argc, char** argv) {
       if (ec) throw rd::UsageError(fmt::format("cannot create --maps directory '{}': {}", o.maps_dir, ec.message()));
     }
 
+    // The dataset is listed before the model loads, so a wrong folder fails at once.
+    std::optional<rd::TestSet> dataset;
+    if (args.count("dataset")) {
+      const std::string dir = args["dataset"].as<std::string>();
+      dataset = rd::test_set(dir, rd::DatasetOptions{rd::parse_layout(args["layout"].as<std::string>()),
+                                                     args.count("split") ? args["split"].as<std::string>() : ""});
+      rd::cli::info(c, fmt::format("dataset '{}': {} layout, {} images from {}", dir,
+                                   rd::layout_title(dataset->layout), dataset->images.size(), dataset->source));
+    } else if (args.count("layout") || args.count("split")) {
+      throw rd::UsageError("--layout and --split describe --dataset DIR; give it");
+    }
+
     rd::Model model = rd::load_model(model_path);
     if (args.count("map-mode")) model.map.mode = rd::parse_map_mode(args["map-mode"].as<std::string>());
     if (args.count("reduce")) model.map.top_k = rd::parse_reduce(args["reduce"].as<std::string>());
@@ -74,7 +94,7 @@ int main(int argc, char** argv) {
     // With --dataset and no other inputs, stdin is not read: under cron or CI it may be an open pipe.
     const bool stdin_implicit = !args.count("dataset") && !isatty(STDIN_FILENO);
     rd::InputSource source(in.inputs, in.nul, std::cin, !stdin_implicit);
-    if (args.count("dataset")) source.add_dataset(args["dataset"].as<std::string>());
+    if (dataset) source.add_labeled_images(std::move(dataset->images));
 
     rd::cli::RecordWriter out;
     if (!o.resume_file.empty() && rd::resume_file_needs_newline(o.resume_file, STDOUT_FILENO)) {

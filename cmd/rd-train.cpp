@@ -15,7 +15,7 @@
 #include "cli/signals.h"
 #include "errors.h"
 #include "io/input_records.h"
-#include "io/mvtec.h"
+#include "io/datasets.h"
 #include "io/weights_cache.h"
 #include "score/runtime.h"
 #include "score/tiles.h"
@@ -28,16 +28,21 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// Training images from the arguments: a directory (an MVTec category means its train/good),
+// Training images from the arguments: a directory (a dataset category means its training set),
 // image paths, or a list on stdin ("-", or no arguments with stdin not a terminal).
-std::vector<std::string> training_paths(const std::vector<std::string>& args, bool nul, const rd::cli::Common& c) {
+std::vector<std::string> training_paths(const std::vector<std::string>& args, bool nul, const rd::cli::Common& c,
+                                        const rd::DatasetOptions& dataset) {
   std::vector<std::string> paths;
   bool read_stdin = args.empty() && !isatty(STDIN_FILENO);
   for (const auto& a : args) {
     if (a == "-") read_stdin = true;
     else if (is_directory(a)) {
-      auto found = rd::training_images(a);
-      paths.insert(paths.end(), found.begin(), found.end());
+      auto found = rd::training_set(a, dataset);
+      // Said unless -q, as the epochs are: a layout taken for another is the first thing to see.
+      if (!c.quiet)
+        std::cerr << fmt::format("rd-train: '{}': {} layout, {} training images from {}\n", a,
+                                 rd::layout_title(found.layout), found.images.size(), found.source);
+      paths.insert(paths.end(), found.images.begin(), found.images.end());
     } else paths.push_back(a);
   }
   if (read_stdin) {
@@ -75,7 +80,12 @@ int main(int argc, char** argv) {
       ("batch-size", "Images per step", cxxopts::value<int>()->default_value(std::to_string(d.batch_size)))
       ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.005"))
       ("seed", "Random seed (same seed, same machine: same model)", cxxopts::value<uint64_t>()->default_value("0"))
-      ("val", "Directory of normal validation images: store score statistics in the model", cxxopts::value<std::string>())
+      ("val", "Directory of normal validation images (an MVTec AD 2 or MVTec LOCO category: its validation/good): "
+              "store score statistics in the model", cxxopts::value<std::string>())
+      ("layout", "Layout of DIR: auto (from its folders), images, mvtec, mvtec-ad2, visa, mvtec-loco or btad",
+       cxxopts::value<std::string>()->default_value("auto"))
+      ("split", "VisA: the split CSV naming the training images (default: split_csv/1cls.csv beside the category)",
+       cxxopts::value<std::string>(), "FILE")
       ("log", "Append per-epoch JSON lines to this file ('-': stdout)", cxxopts::value<std::string>())
       ("checkpoint", "Checkpoint file (default: OUTPUT.ckpt)", cxxopts::value<std::string>())
       ("checkpoint-every", "Write a checkpoint every N epochs", cxxopts::value<int>()->default_value("0"))
@@ -128,13 +138,16 @@ int main(int argc, char** argv) {
     if (args.count("checkpoint")) o.checkpoint = args["checkpoint"].as<std::string>();
     if (args.count("resume")) o.resume = args["resume"].as<std::string>();
     if (args.count("import-reference")) o.import_reference = args["import-reference"].as<std::string>();
+    const rd::DatasetOptions dataset{rd::parse_layout(args["layout"].as<std::string>()),
+                                     args.count("split") ? args["split"].as<std::string>() : ""};
     if (args.count("val")) {
       const auto val = args["val"].as<std::string>();
-      // In a category, train/good is the training set: validating on it would hide overfitting.
-      if (rd::is_mvtec_category(val))
-        throw rd::UsageError(fmt::format("--val '{}' is an MVTec category; give a folder of normal images that are "
-                                         "not in the training set (for example {}/test/good)", val, val));
-      o.val_images = rd::training_images(val);
+      // A category's training images must not double as validation: validation_set refuses them.
+      rd::DatasetImages found = rd::validation_set(val);
+      if (!c.quiet)
+        std::cerr << fmt::format("rd-train: --val '{}': {} validation images from {}\n", val, found.images.size(),
+                                 found.source);
+      o.val_images = std::move(found.images);
     }
     o.device = rd::parse_device(c.device);
     const std::string precision = args["precision"].as<std::string>();
@@ -143,7 +156,7 @@ int main(int argc, char** argv) {
     o.precision = rd::parse_precision(precision, o.device.is_cpu());
     std::vector<std::string> paths;
     // With --import-reference, images are optional: they calibrate the model for int8 scoring.
-    if (o.import_reference.empty() || !in.inputs.empty()) paths = training_paths(in.inputs, in.nul, c);
+    if (o.import_reference.empty() || !in.inputs.empty()) paths = training_paths(in.inputs, in.nul, c, dataset);
 
     std::ofstream log_file;
     std::ostream* log = nullptr;

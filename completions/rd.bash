@@ -11,24 +11,24 @@ _rd_common_opts='--help --version --quiet --verbose --threads --progress --no-pr
 
 # Long options of each tool (of each rd-threshold command), and the options that take a value.
 _rd_train_opts="--output --backbone --method --proj-lr --weights --offline --image-size --tile --tile-scale --epochs --batch-size --lr --seed --val
-  --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference --max-pixels
+  --layout --split --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference --max-pixels
   --null $_rd_common_opts --device"
 _rd_train_args='-o --output --backbone --method --proj-lr --weights --image-size --tile --tile-scale --epochs --batch-size --lr --seed
-  --val --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference
+  --val --layout --split --log --checkpoint --checkpoint-every --resume --precision --cache-features --import-reference
   --max-pixels --threads --device'
 
-_rd_score_opts="--model --dataset --batch-size --maps --map-format --map-mode --reduce --shard
+_rd_score_opts="--model --dataset --layout --split --batch-size --maps --map-format --map-mode --reduce --shard
   --resume --workers --precision --max-pixels --null $_rd_common_opts --device"
-_rd_score_args='-m --model --dataset --batch-size --maps --map-format --map-mode --reduce --shard
+_rd_score_args='-m --model --dataset --layout --split --batch-size --maps --map-format --map-mode --reduce --shard
   --resume --workers --precision --max-pixels --threads --device'
 
 _rd_map_opts="--out --model --threshold --range --normalize --colormap --alpha --contour-width
-  --panel --no-legend --format --quality --precision --max-pixels --null $_rd_common_opts --device"
+  --panel --no-legend --format --quality --mvtec-ad2 --precision --max-pixels --null $_rd_common_opts --device"
 _rd_map_args='-o --out -m --model -t --threshold --range --normalize --colormap --alpha
-  --contour-width --format --quality --precision --max-pixels --threads --device'
+  --contour-width --format --quality --mvtec-ad2 --precision --max-pixels --threads --device'
 
-_rd_eval_opts="--format --by --curves --fpr-limit --pro-mode --no-pixel $_rd_common_opts"
-_rd_eval_args='-f --format --by --curves --fpr-limit --pro-mode --threads'
+_rd_eval_opts="--format --by --curves --fpr-limit --pro-mode --no-pixel --exact-pixels $_rd_common_opts"
+_rd_eval_args='-f --format --by --curves --fpr-limit --pro-mode --exact-pixels --threads'
 
 _rd_export_opts="--model --output --opset --no-map --map-mode --reduce --precision $_rd_common_opts"
 _rd_export_args='-m --model -o --output --opset --map-mode --reduce --precision --threads'
@@ -88,8 +88,12 @@ _rd_complete_value() {
     rd-train:--log | rd-train:--checkpoint | rd-score:--resume) _rd_files ;;
     rd-train:--cache-features) _rd_choices auto ram off ;;
     rd-train:--precision) _rd_choices fp32 bf16 ;;
-    rd-train:--val | rd-score:--dataset | rd-score:--maps | rd-map:-o | rd-map:--out | rd-eval:--curves)
+    rd-train:--val | rd-score:--dataset | rd-score:--maps | rd-map:-o | rd-map:--out | rd-map:--mvtec-ad2 | \
+      rd-eval:--curves)
       _rd_dirs ;;
+    rd-train:--layout | rd-score:--layout) _rd_choices auto images mvtec mvtec-ad2 visa mvtec-loco btad mpdd ;;
+    rd-train:--split) _rd_files csv ;;
+    rd-score:--split) _rd_choices test_public test_private test_private_mixed validation; _rd_files csv ;;
     rd-score:--map-format) _rd_choices npy tiff ;;
     rd-score:--map-mode | rd-export:--map-mode) _rd_choices add mul ;;
     rd-score:--reduce | rd-export:--reduce) _rd_choices max topk: ;;

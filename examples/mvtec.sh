@@ -3,6 +3,8 @@
 # download, then print one results table (image AUROC, pixel AUROC, AUPRO per category, and the
 # mean). Defaults are the paper's: wide_resnet50_2 teacher with ImageNet weights (--weights auto:
 # torchvision's file in $TORCH_HOME/hub/checkpoints), 256 px, 200 epochs, batch 16.
+# The same protocol runs on the other benchmarks rd reads (--layout, or the wrappers beside this
+# script: mpdd.sh, mvtec-ad2.sh, visa.sh, mvtec-loco.sh, btad.sh); docs/datasets.md says more.
 #
 # Usage: examples/mvtec.sh MVTEC_ROOT OUT_DIR [options] [-- RD_TRAIN_OPTIONS...]
 #
@@ -24,7 +26,8 @@ usage: examples/mvtec.sh MVTEC_ROOT OUT_DIR [options] [-- RD_TRAIN_OPTIONS...]
   --weights W          teacher weights: auto, PATH or none (default auto)
   --image-size PX      input side (default 256)
   --epochs N           training epochs (default 200)
-  --categories "A B"   only these categories (default: every folder with train/good)
+  --categories "A B"   only these categories (default: every category folder of the layout)
+  --layout NAME        auto (default), mvtec, mpdd, mvtec-ad2, visa, mvtec-loco or btad
   --device D           auto, cpu, cuda or cuda:N (default: the tools' auto)
   --pro-mode M         AUPRO as MVTec defines it (mvtec) or as the paper's code (rd4ad); default mvtec
   --no-pixel           no anomaly maps: image metrics only (saves disk and time)
@@ -35,12 +38,12 @@ EOF
 }
 
 backbone=wide_resnet50_2 weights=auto image_size=256 epochs=200 categories="" device=""
-pro_mode=mvtec pixel=1 force=0
+pro_mode=mvtec pixel=1 force=0 layout=auto
 train_extra=()
 positional=()
 while (($#)); do
   case $1 in
-    --backbone|--weights|--image-size|--epochs|--categories|--device|--pro-mode)
+    --backbone|--weights|--image-size|--epochs|--categories|--device|--pro-mode|--layout)
       (($# >= 2)) || usage
       case $1 in
         --backbone) backbone=$2 ;;
@@ -50,6 +53,7 @@ while (($#)); do
         --categories) categories=$2 ;;
         --device) device=$2 ;;
         --pro-mode) pro_mode=$2 ;;
+        --layout) layout=$2 ;;
       esac
       shift 2 ;;
     --no-pixel) pixel=0; shift ;;
@@ -61,6 +65,22 @@ while (($#)); do
   esac
 done
 ((${#positional[@]} == 2)) || usage
+case $layout in
+  auto|mvtec|mpdd|mvtec-ad2|visa|mvtec-loco|btad) ;;
+  *) echo "mvtec.sh: unknown --layout '$layout'" >&2; usage ;;
+esac
+# A category folder of the layout: train/good (MVTec AD, MPDD, MVTec AD 2, MVTec LOCO), train/ok
+# (BTAD), Data/Images (VisA, whose split file split_csv/1cls.csv sits in the root).
+is_category() {
+  case $layout in
+    btad) [[ -d $1/train/ok ]] ;;
+    visa) [[ -d $1/Data/Images ]] ;;
+    auto) [[ -d $1/train/good || -d $1/train/ok || -d $1/Data/Images ]] ;;
+    *) [[ -d $1/train/good ]] ;;
+  esac
+}
+layout_opt=()
+[[ $layout == auto ]] || layout_opt=(--layout "$layout")
 root=${positional[0]} out=${positional[1]}
 [[ -d $root ]] || { echo "mvtec.sh: '$root' is not a directory (expected the MVTec AD root)" >&2; exit 2; }
 
@@ -100,18 +120,18 @@ run() {
 if [[ -n $categories ]]; then
   read -r -a cats <<<"$categories"
 else
-  # Every folder with train/good is a category; sorted, so the table's order is stable.
+  # Every category folder of the layout; sorted, so the table's order is stable.
   cats=()
   for d in "$root"/*/; do
-    [[ -d $d/train/good ]] && cats+=("$(basename "$d")")
+    is_category "$d" && cats+=("$(basename "$d")")
   done
 fi
-((${#cats[@]})) || { echo "mvtec.sh: no category (a folder with train/good) in '$root'" >&2; exit 2; }
+((${#cats[@]})) || { echo "mvtec.sh: no category (a folder with train/good, train/ok or Data/Images) in '$root'" >&2; exit 2; }
 
 [[ $dry == 0 ]] && mkdir -p "$out"
 for cat in "${cats[@]}"; do
   dir=$out/$cat model=$dir/model.rdm
-  [[ -d $root/$cat/train/good ]] || { echo "mvtec.sh: '$root/$cat' has no train/good" >&2; exit 2; }
+  is_category "$root/$cat" || { echo "mvtec.sh: '$root/$cat' is no category of layout $layout" >&2; exit 2; }
   [[ $dry == 0 ]] && mkdir -p "$dir"
   say "$cat"
   device_opt=()
@@ -123,12 +143,13 @@ for cat in "${cats[@]}"; do
     ((force)) && [[ $dry == 0 ]] && rm -f "$model.ckpt" "$dir/train-log.jsonl"
     run ">$dir/train-summary.json" "${rd}rd-train" --backbone "$backbone" --weights "$weights" \
       --image-size "$image_size" --epochs "$epochs" "${device_opt[@]}" --checkpoint-every 10 \
-      --log "$dir/train-log.jsonl" "${resume[@]}" "${train_extra[@]}" -o "$model" "$root/$cat"
+      --log "$dir/train-log.jsonl" "${layout_opt[@]}" "${resume[@]}" "${train_extra[@]}" -o "$model" "$root/$cat"
   fi
   if ((force)) || [[ ! -s $dir/scores.jsonl ]]; then
     maps=()
     ((pixel)) && maps=(--maps "$dir/maps")
-    run ">$dir/scores.jsonl" "${rd}rd-score" -m "$model" "${device_opt[@]}" --dataset "$root/$cat" "${maps[@]}"
+    run ">$dir/scores.jsonl" "${rd}rd-score" -m "$model" "${device_opt[@]}" --dataset "$root/$cat" \
+      "${layout_opt[@]}" "${maps[@]}"
   fi
   if ((force)) || [[ ! -s $dir/metrics.json ]]; then
     eval_opts=(--by defect --pro-mode "$pro_mode")
@@ -154,5 +175,8 @@ if [[ $dry != 0 ]]; then
 fi
 jq -n "$merge" "${metrics[@]}" >"$out/results.json"
 jq -r "$table" "$out/results.json" >"$out/results.md"
+if [[ $layout == mvtec-loco ]]; then
+  echo "AUPRO here is MVTec AD's (each ground-truth region alike), not MVTec LOCO's sPRO." >>"$out/results.md"
+fi
 say "results (percent; per-defect numbers in $out/results.json)"
 cat "$out/results.md"

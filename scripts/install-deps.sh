@@ -11,7 +11,8 @@ pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
 # dpkg-dev: dpkg-shlibdeps computes the .deb's dependencies (cpack), for the install test.
 [[ " $* " == *" --test "* ]] && pkgs+=(dpkg-dev python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
 if [[ " $* " == *" --test "* ]]; then
-  pkgs+=(python3-onnx)
+  # tifffile: the reader MVTec AD 2's submission checker uses (tests/cli/rd_map_test.sh).
+  pkgs+=(python3-onnx python3-tifffile)
   # node and npm run onnxruntime-node on exported models; a machine with its own Node.js keeps it.
   command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi

@@ -14,6 +14,7 @@
 #include "eval/threshold.h"
 #include "io/atomic_file.h"
 #include "io/map_files.h"
+#include "io/mvtec_ad2_submission.h"
 #include "io/output_names.h"
 
 namespace rd {
@@ -135,12 +136,19 @@ void check_map_tool_options(MapToolOptions& o) {
   if (!(o.overlay.alpha >= 0 && o.overlay.alpha <= 1))
     throw UsageError(fmt::format("--alpha must be in 0..1, got {}", o.overlay.alpha));
   if (o.overlay.contour_width < 0) throw UsageError("--contour-width must be 0 (automatic) or more");
+  if (!o.mvtec_ad2_dir.empty()) {
+    if (!o.out_dir.empty()) throw UsageError("give -o/--out DIR for overlays or --mvtec-ad2 DIR, not both");
+    return;
+  }
   if (o.out_dir.empty()) throw UsageError("missing -o/--out DIR for the overlays");
 }
 
 MapTool::MapTool(MapToolOptions options, MapToolCallbacks callbacks)
     : options_(std::move(options)), callbacks_(std::move(callbacks)) {
   check_map_tool_options(options_);
+  if (!options_.mvtec_ad2_dir.empty() && !options_.scale.threshold)
+    throw UsageError("--mvtec-ad2 writes thresholded maps and needs a pixel threshold: -t FILE "
+                     "(rd-threshold fit --pixel), or -m MODEL trained with --val");
 }
 
 bool MapTool::read(std::istream& in, const std::string& source, bool nul_separated) {
@@ -166,7 +174,7 @@ void MapTool::add(const InputRecord& record) {
     check_model(record.fields, record.path);
     RecordFields out;
     try {
-      out = draw(record);
+      out = options_.mvtec_ad2_dir.empty() ? draw(record) : submit(record);
       ++counts_.drawn;
     } catch (const InputError& e) {
       ++counts_.failed;
@@ -225,6 +233,28 @@ RecordFields MapTool::draw(const InputRecord& record) {
   write_overlay(path, picture);
   RecordFields out = record.fields;
   out["overlay"] = path;
+  return out;
+}
+
+// The record's size from rd-score's width and height, so that no image is decoded, else the image's.
+RecordFields MapTool::submit(const InputRecord& record) {
+  SubmissionFiles files;
+  try {
+    const auto width = number_field(record.fields, "width"), height = number_field(record.fields, "height");
+    const cv::Size size = width && height && *width >= 1 && *height >= 1 ? cv::Size(int(*width), int(*height))
+                                                                          : load_image(record.path, options_.max_pixels).size();
+    files = write_mvtec_ad2_submission(options_.mvtec_ad2_dir, record.path, load_map(record.fields, record.path), size,
+                                       *options_.scale.threshold);
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
+    throw;
+  } catch (const cv::Exception& e) {
+    throw InputError(fmt::format("'{}': {}", record.path, e.err));
+  }
+  RecordFields out = record.fields;
+  out["submission"] = files.map;
+  out["submission_thresholded"] = files.thresholded;
   return out;
 }
 

@@ -49,9 +49,13 @@ struct MapToolOptions {
   ColourScale scale;
   std::optional<std::string> model_id;  // records naming another `model` are refused (UsageError)
   int64_t max_pixels = kDefaultMaxPixels;
+  // Instead of overlays: MVTec AD 2's submission below this folder (write_mvtec_ad2_submission),
+  // the map at the image's size and thresholded at the scale's pixel threshold, which it needs.
+  std::string mvtec_ad2_dir;
 };
 
-// Checks the format ("jpeg" becomes "jpg"), the quality and the alpha. Throws UsageError.
+// Checks the format ("jpeg" becomes "jpg"), the quality and the alpha, and that there is one
+// output: -o DIR, or an MVTec AD 2 folder with a pixel threshold. Throws UsageError.
 void check_map_tool_options(MapToolOptions& options);
 
 struct MapToolCallbacks {
@@ -86,6 +90,7 @@ class MapTool {
 
  private:
   RecordFields draw(const InputRecord& record);
+  RecordFields submit(const InputRecord& record);
   cv::Mat load_map(const RecordFields& fields, const std::string& image_path);
   void write_overlay(const std::string& path, const cv::Mat& picture) const;
   void check_model(const RecordFields& fields, const std::string& where) const;

@@ -28,6 +28,9 @@ nlohmann::ordered_json group_json(const GroupMetrics& g, const EvalOptions& opti
     j["aupro"] = g.pixel->aupro;
     j["pro_mode"] = pro_mode_name(options.pro_mode);
     j["fpr_limit"] = options.fpr_limit;
+    j["pixel_average_precision"] = g.pixel->average_precision;
+    if (g.pixel->passes)
+      j["pixel_streamed"] = {{"passes", g.pixel->passes}, {"error_bound", g.pixel->error_bound}};
   }
   return j;
 }
@@ -48,7 +51,7 @@ std::vector<std::vector<std::string>> text_rows(const EvalReport& r) {
   const bool pixel = any_pixel(r);
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"group", "normal", "anomalous", "image_auroc", "avg_precision", "f1_max", "f1_threshold"});
-  if (pixel) rows[0].insert(rows[0].end(), {"pixel_auroc", "aupro"});
+  if (pixel) rows[0].insert(rows[0].end(), {"pixel_auroc", "aupro", "pixel_ap"});
   for (const GroupMetrics* g : groups(r)) {
     std::vector<std::string> row{g->name,
                                  std::to_string(g->image.normal),
@@ -60,6 +63,7 @@ std::vector<std::vector<std::string>> text_rows(const EvalReport& r) {
     if (pixel) {
       row.push_back(g->pixel ? fmt::format("{:.4f}", g->pixel->auroc) : "-");
       row.push_back(g->pixel ? fmt::format("{:.4f}", g->pixel->aupro) : "-");
+      row.push_back(g->pixel ? fmt::format("{:.4f}", g->pixel->average_precision) : "-");
     }
     rows.push_back(std::move(row));
   }
@@ -73,6 +77,9 @@ std::string footer(const EvalReport& r) {
   if (r.overall.pixel) {
     text += fmt::format("\npixel metrics: {} images, {} regions, AUPRO {} (FPR limit {})", r.overall.pixel->images,
                         r.overall.pixel->regions, pro_mode_name(r.options.pro_mode), r.options.fpr_limit);
+    if (r.overall.pixel->passes)
+      text += fmt::format("; streamed in {} passes over the maps, error below {:.1e}", r.overall.pixel->passes,
+                          std::max(r.overall.pixel->error_bound, 1e-12));
   }
   return text + "\n";
 }
@@ -122,7 +129,7 @@ std::string format_markdown(const EvalReport& r) {
 std::string format_csv(const EvalReport& r) {
   std::string out =
       "group,normal,anomalous,image_auroc,average_precision,f1_max,f1_threshold,f1_precision,f1_recall,"
-      "pixel_auroc,aupro,pixel_images,regions,skipped_error,skipped_unlabelled\n";
+      "pixel_auroc,aupro,pixel_images,regions,skipped_error,skipped_unlabelled,pixel_average_precision\n";
   for (const GroupMetrics* g : groups(r)) {
     const auto& m = g->image;
     out += fmt::format("{},{},{},{},{},{},{},{},{},", detail::csv_cell(g->name), m.normal, m.anomalous, m.auroc,
@@ -130,8 +137,9 @@ std::string format_csv(const EvalReport& r) {
     out += g->pixel ? fmt::format("{},{},{},{},", g->pixel->auroc, g->pixel->aupro, g->pixel->images,
                                   g->pixel->regions)
                     : std::string(",,,,");
-    out += g == &r.overall ? fmt::format("{},{}\n", r.counts.skipped_error, r.counts.skipped_unlabelled)
-                           : std::string(",\n");
+    out += g == &r.overall ? fmt::format("{},{},", r.counts.skipped_error, r.counts.skipped_unlabelled)
+                           : std::string(",,");
+    out += g->pixel ? fmt::format("{}\n", g->pixel->average_precision) : std::string("\n");
   }
   return out;
 }

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "errors.h"
 #include "eval/pixel_metrics.h"
+#include "eval/streaming_pixel_metrics.h"
 #include "io/map_files.h"
 
 namespace rd {
@@ -125,34 +127,62 @@ bool Evaluator::choose_pixel_entries() {
   return true;
 }
 
-// Reads the group's maps and masks one at a time into one accumulator. In the first pass a
-// file that cannot be read marks its record unreadable; later passes read the same files.
+// Reads the group's maps and masks one at a time. The first pass feeds both accumulators: the
+// exact one until the group passes exact_pixel_limit pixels (then it is dropped), the streamed
+// one always; the streamed one then asks for the passes it needs. In the first pass a file
+// that cannot be read marks its record unreadable; later passes read the same files.
 std::optional<PixelResult> Evaluator::pixel_metrics(const Group& group, const std::string& name, EvalCurves* curves,
                                                     bool first_pass) {
-  PixelMetrics pm;
-  for (Entry* e : group) {
-    if (!e->pixel || e->unreadable) continue;
-    try {
-      const cv::Mat map = read_anomaly_map(e->map);
-      const cv::Mat mask = e->mask.empty() ? cv::Mat::zeros(map.size(), CV_8U)
-                                           : read_ground_truth_mask(e->mask, map.size());
-      pm.add(map, mask);
-    } catch (const InputError& error) {
-      if (!first_pass) throw;
-      e->unreadable = true;
-      skip(e->where, error.what());
+  const bool rd4ad = options_.pro_mode == ProMode::rd4ad;
+  auto exact = std::make_unique<PixelMetrics>();
+  StreamingPixelMetrics streamed(rd4ad ? std::nullopt : std::optional<double>(options_.fpr_limit), rd4ad);
+  bool more = true;
+  for (int pass = 1; more; ++pass) {
+    if (pass > 1) maps_total_ += group.size();  // the progress bar's total grows with each pass
+    for (Entry* e : group) {
+      if (!e->pixel || e->unreadable) continue;
+      try {
+        const cv::Mat map = read_anomaly_map(e->map);
+        const cv::Mat mask = e->mask.empty() ? cv::Mat::zeros(map.size(), CV_8U)
+                                             : read_ground_truth_mask(e->mask, map.size());
+        if (exact && exact->pixels() + map.total() > options_.exact_pixel_limit) exact.reset();
+        if (exact) exact->add(map, mask);
+        streamed.add(map, mask);
+      } catch (const InputError& error) {
+        if (!first_pass || pass > 1) throw;
+        e->unreadable = true;
+        skip(e->where, error.what());
+      }
+      if (callbacks_.progress) callbacks_.progress(++maps_done_, maps_total_);
     }
-    if (callbacks_.progress) callbacks_.progress(++maps_done_, maps_total_);
+    more = !exact && streamed.finish_pass();
   }
   PixelResult r;
-  r.images = pm.images();
-  r.regions = pm.regions();
+  r.images = streamed.images();
+  r.regions = std::size_t(streamed.regions());
   try {
-    r.auroc = pm.pixel_auroc();
-    r.aupro = options_.pro_mode == ProMode::rd4ad ? pm.aupro_rd4ad() : pm.aupro(options_.fpr_limit);
+    if (exact) {
+      const PixelSummary summary = exact->summary();
+      r.auroc = summary.auroc;
+      r.average_precision = summary.average_precision;
+      r.aupro = rd4ad ? exact->aupro_rd4ad() : exact->aupro(options_.fpr_limit);
+      if (curves) {
+        curves->pixel_roc = exact->roc_curve(options_.curve_points);
+        if (!rd4ad) curves->pro = exact->pro_curve(options_.curve_points);
+      }
+      return r;
+    }
+    r.auroc = streamed.pixel_auroc();
+    r.average_precision = streamed.average_precision();
+    r.aupro = rd4ad ? streamed.aupro_rd4ad() : streamed.aupro();
+    r.passes = streamed.passes();
+    r.error_bound = streamed.error_bound();
+    if (r.error_bound > StreamingPixelMetrics::kDefaultTolerance)
+      warn(fmt::format("{}: streamed pixel metrics stopped refining at an error bound of {:.2g}", name,
+                       r.error_bound));
     if (curves) {
-      curves->pixel_roc = pm.roc_curve(options_.curve_points);
-      if (options_.pro_mode == ProMode::mvtec) curves->pro = pm.pro_curve(options_.curve_points);
+      curves->pixel_roc = streamed.roc_curve(options_.curve_points);
+      if (!rd4ad) curves->pro = streamed.pro_curve(options_.curve_points);
     }
   } catch (const InputError& error) {
     warn(fmt::format("{}: no pixel metrics: {}", name, error.what()));

@@ -5,6 +5,7 @@
 // silently: records with `error`, without a label, or that cannot be used are counted.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <istream>
 #include <optional>
@@ -35,6 +36,11 @@ struct EvalOptions {
   bool pixel = true;       // pixel metrics when the records carry maps and masks
   bool curves = false;     // keep the ROC/PR (and pixel ROC/PRO) curves in the report
   std::size_t curve_points = 1000;  // pixel curves are thinned to about this many points
+  // Pixel metrics keep every pixel (8 bytes each; exact: 1e-9 against scikit-learn) while a
+  // group has at most this many pixels, and beyond it stream over the map files in bounded
+  // memory (StreamingPixelMetrics: within 2e-5, at the cost of one to three more passes).
+  std::uint64_t exact_pixel_limit = kDefaultExactPixelLimit;
+  static constexpr std::uint64_t kDefaultExactPixelLimit = std::uint64_t(1) << 25;  // 256 MiB of pixels
 };
 
 struct EvalCounts {
@@ -51,6 +57,9 @@ struct PixelResult {
   std::size_t regions = 0;  // connected ground-truth regions among them
   double auroc = 0;
   double aupro = 0;
+  double average_precision = 0;
+  int passes = 0;          // passes over the maps when streamed; 0: exact (every pixel held)
+  double error_bound = 0;  // streamed: the largest error the metrics can have; exact: 0
 };
 
 // The metrics of one group: all records, or one defect's records with all normal ones.

@@ -37,7 +37,7 @@ SweepSummary::SweepSummary(std::uint64_t positives, std::uint64_t negatives,
 void SweepSummary::add(const ThresholdCount& point) {
   // Trapezoid between consecutive ROC points, kept as an integer: (dfp) * (tp + tp_prev) is the
   // doubled area in units of 1/(P*N), so the AUROC is exact up to the final division.
-  auc_twice_ += (point.fp - last_.fp) * (point.tp + last_.tp);
+  auc_twice_ += (unsigned __int128)(point.fp - last_.fp) * (point.tp + last_.tp);
   const double precision = double(point.tp) / double(point.tp + point.fp);
   ap_ += double(point.tp - last_.tp) / double(positives_) * precision;
   // 2PR/(P+R) = 2tp / (tp + fp + positives): one correctly rounded division of integers, so

@@ -93,8 +93,9 @@ class SweepSummary {
   std::uint64_t positives_;
   std::uint64_t negatives_;
   ThresholdCount last_{std::numeric_limits<double>::infinity(), 0, 0};
-  std::uint64_t auc_twice_ =
-      0;  // Exact twice-area in units of 1/(P*N): integer sums of trapezoids.
+  // Exact twice-area in units of 1/(P*N): integer sums of trapezoids. 128 bits, because the
+  // streamed pixel metrics reach P*N beyond 2^64 (4 G pixels of each class).
+  unsigned __int128 auc_twice_ = 0;
   double ap_ = 0;
   F1Max best_;
   bool any_ = false;

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -73,6 +74,12 @@ class PixelMetrics {
   // are computed in double, as the paper's maps are float64. Throws InputError when no image
   // has a region or an image's value is undefined (the paper's code asserts or returns NaN).
   double aupro_rd4ad() const;
+
+  // The RD4AD PRO of one image alone, as aupro_rd4ad() computes it for each image, or nullopt
+  // when its mask has no region (the paper skips such images); `index` names the image in
+  // errors. Lets a caller that never holds all pixels (StreamingPixelMetrics) average it.
+  static std::optional<double> rd4ad_image_pro(const float* map, const std::uint8_t* mask, int height,
+                                               int width, std::size_t index);
 
  private:
   // One pixel as stored: region 0 is a normal pixel, otherwise a 1-based global region id.

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include "io/image_paths.h"
-#include "io/mvtec.h"
+#include "io/datasets.h"
 
 namespace rd {
 namespace {
@@ -22,18 +22,20 @@ InputSource::InputSource(std::vector<std::string> args, bool nul, std::istream& 
   if (args_.empty() && !stdin_is_terminal) args_.push_back("-");
 }
 
-void InputSource::add_dataset(const std::string& category) { datasets_.push_back(category); }
+void InputSource::add_dataset(const std::string& category) { add_labeled_images(test_set(category).images); }
+
+void InputSource::add_labeled_images(std::vector<LabeledImage> images) { datasets_.push_back(std::move(images)); }
 
 bool InputSource::refill() {
   if (!datasets_.empty()) {
-    for (const auto& img : test_images(datasets_.front())) {
+    for (const auto& img : datasets_.front()) {
       InputRecord r = plain(img.path);
       if (img.label >= 0) r.fields["label"] = img.label;
       if (!img.defect.empty()) r.fields["defect"] = img.defect;
       if (!img.mask.empty()) r.fields["mask"] = img.mask;
       pending_.push_back(std::move(r));
     }
-    datasets_.erase(datasets_.begin());
+    datasets_.pop_front();
     return true;
   }
   if (args_.empty()) return false;

@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "io/image_decode.h"
+#include "io/image_paths.h"
 #include "io/npy.h"
 
 namespace rd {
@@ -36,15 +37,38 @@ std::string lower_extension(const std::string& path) {
                                static_cast<long long>(st.st_size)));
 }
 
-double full_scale(int depth) {
-  switch (depth) {
-    case CV_8U: return std::numeric_limits<std::uint8_t>::max();
-    case CV_8S: return std::numeric_limits<std::int8_t>::max();
-    case CV_16U: return std::numeric_limits<std::uint16_t>::max();
-    case CV_16S: return std::numeric_limits<std::int16_t>::max();
-    case CV_32S: return std::numeric_limits<std::int32_t>::max();
-    default: return 1.0;  // float masks are 0..1
+// A mask image as 8-bit 0/255: non-zero pixels anomalous, whatever the depth.
+cv::Mat read_binary_mask_image(const std::string& path) {
+  quiet_opencv();
+  const cv::Mat image = cv::imread(path, cv::IMREAD_GRAYSCALE | cv::IMREAD_ANYDEPTH);
+  if (image.empty()) unreadable(path, "mask");
+  return image != 0;
+}
+
+// The union of the mask images in `dir`, at their common size.
+cv::Mat read_mask_folder(const std::string& dir) {
+  cv::Mat mask;
+  std::string first;
+  std::vector<std::string> paths;
+  try {
+    paths = list_images(dir);
+  } catch (const UsageError& e) {
+    throw InputError(e.what());  // one record's mask, not the run's input
   }
+  for (const std::string& path : paths) {
+    const cv::Mat one = read_binary_mask_image(path);
+    if (mask.empty()) {
+      mask = one;
+      first = path;
+    } else if (one.size() != mask.size()) {
+      throw InputError(fmt::format("mask '{}' is {}x{} but '{}' in the same folder is {}x{}", path, one.cols, one.rows,
+                                   first, mask.cols, mask.rows));
+    } else {
+      mask |= one;
+    }
+  }
+  if (mask.empty()) throw InputError(fmt::format("mask folder '{}' holds no mask image", dir));
+  return mask;
 }
 
 }  // namespace
@@ -82,9 +106,7 @@ cv::Mat read_anomaly_map(const std::string& path) {
 cv::Mat binarise_mask(const cv::Mat& mask, cv::Size size) {
   if (mask.channels() != 1)
     throw InputError(fmt::format("mask has {} channels; expected a grayscale mask", mask.channels()));
-  cv::Mat scaled;
-  mask.convertTo(scaled, CV_64F, 1.0 / full_scale(mask.depth()));
-  cv::Mat binary = (scaled > 0.5) / 255;  // 0 or 1
+  cv::Mat binary = (mask != 0) / 255;  // 0 or 1
   if (binary.size() == size) return binary;
   cv::Mat resized;
   cv::resize(binary, resized, size, 0, 0, cv::INTER_NEAREST_EXACT);
@@ -92,10 +114,9 @@ cv::Mat binarise_mask(const cv::Mat& mask, cv::Size size) {
 }
 
 cv::Mat read_ground_truth_mask(const std::string& path, cv::Size size) {
-  quiet_opencv();
-  const cv::Mat image = cv::imread(path, cv::IMREAD_GRAYSCALE | cv::IMREAD_ANYDEPTH);
-  if (image.empty()) unreadable(path, "mask");
-  return binarise_mask(image, size);
+  struct stat st {};
+  const bool folder = stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  return binarise_mask(folder ? read_mask_folder(path) : read_binary_mask_image(path), size);
 }
 
 }  // namespace rd

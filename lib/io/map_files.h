@@ -12,14 +12,16 @@ namespace rd {
 cv::Mat read_anomaly_map(const std::string& path);
 
 // Turns a grayscale mask of any depth into CV_8UC1 of `size` with values 0 and 1: a pixel is 1
-// when it is above half the full scale of its type (8-bit > 127, 16-bit > 32767, float > 0.5),
-// as the reference code's ToTensor() > 0.5; then resized with nearest neighbour
-// (INTER_NEAREST_EXACT: pixel centres, as PIL and torchvision's 'nearest-exact').
-// Throws InputError when `mask` is not single-channel.
+// when it is not zero, as the published evaluations read masks (MVTec AD's are 0/255, VisA's
+// 0 and small class values, MVTec LOCO's 0 and a value per defect type); then resized with
+// nearest neighbour (INTER_NEAREST_EXACT: pixel centres, as PIL and torchvision's
+// 'nearest-exact'). Throws InputError when `mask` is not single-channel.
 cv::Mat binarise_mask(const cv::Mat& mask, cv::Size size);
 
-// Reads a ground-truth mask image with OpenCV (grayscale, any depth) and binarises it to `size`
-// with binarise_mask. Throws InputError naming the file when it cannot be read.
+// Reads a ground-truth mask with OpenCV (grayscale, any depth) and binarises it to `size` with
+// binarise_mask. A folder is the union of the mask images in it (MVTec LOCO keeps one PNG per
+// defect of an image in ground_truth/<type>/<stem>/), which must all have one size. Throws
+// InputError naming the file or folder when it cannot be read, or a folder holds no image.
 cv::Mat read_ground_truth_mask(const std::string& path, cv::Size size);
 
 }  // namespace rd

@@ -22,10 +22,12 @@ bool is_file(const fs::path& p) {
 }
 
 // The mask for `relative` (the image's path below test/, e.g. "crack/000.png").
-std::string find_mask(const fs::path& category, const fs::path& relative) {
+std::string find_mask(const fs::path& category, const fs::path& relative, bool mask_folders) {
   const fs::path base = category / "ground_truth" / relative.parent_path();
   const std::string stem = relative.stem().string();
-  for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png")})
+  if (mask_folders) return detail::is_directory(base / stem) ? (base / stem).string() : "";
+  // BTAD keeps product 03's masks as BMP, like its images.
+  for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png"), base / (stem + ".bmp")})
     if (is_file(candidate)) return candidate.string();
   return "";
 }
@@ -47,7 +49,7 @@ std::vector<std::string> training_images(const std::string& dir) {
   return list_images(dir);
 }
 
-std::vector<LabeledImage> test_images(const std::string& category) {
+std::vector<LabeledImage> test_images(const std::string& category, const MvtecStyle& style) {
   const fs::path test = fs::path(category) / "test";
   if (!detail::is_directory(test))
     throw UsageError("'" + category + "' is not an MVTec AD category: it has no test/ folder");
@@ -59,8 +61,9 @@ std::vector<LabeledImage> test_images(const std::string& category) {
     const fs::path relative = path.substr(prefix.size());
     if (relative.has_parent_path()) {
       image.defect = relative.begin()->string();
-      image.label = image.defect == "good" ? 0 : 1;
-      image.mask = detail::find_mask(category, relative);
+      image.label = image.defect == style.normal ? 0 : 1;
+      if (image.label == 0) image.defect = "good";
+      image.mask = detail::find_mask(category, relative, style.mask_folders);
     }
     image.path = std::move(path);
     images.push_back(std::move(image));

@@ -49,8 +49,8 @@ fi
 if "$py" -c 'import yaml' 2>/dev/null; then
   "$py" -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' "$ex"/ci/*.yml || fail "CI YAML does not parse"
 fi
-for f in mvtec.sh novelty.sh parallel.sh cron/nightly-score.sh ci/check-images.sh slurm/score-array.sbatch \
-         slurm/train-array.sbatch; do
+for f in mvtec.sh mpdd.sh mvtec-ad2.sh visa.sh mvtec-loco.sh btad.sh novelty.sh parallel.sh cron/nightly-score.sh \
+         ci/check-images.sh slurm/score-array.sbatch slurm/train-array.sbatch; do
   assert_exit 2 bash "$ex/$f"
   assert_exit 2 bash "$ex/$f" --no-such-option a b c
 done
@@ -185,6 +185,20 @@ assert_contains "$out" "/opt/rd/bin/rd-eval --by defect --pro-mode mvtec < mvout
 out=$(DRY_RUN=1 "$ex/mvtec.sh" mv mvout --categories cable --epochs 3 --no-pixel -- --batch-size 2 2>/dev/null)
 assert_contains "$out" "--epochs 3 --checkpoint-every 10 --log mvout/cable/train-log.jsonl --batch-size 2 -o" "options"
 [[ $out != *bottle* && $out != *--maps* ]] || fail "--categories and --no-pixel"
+# The other benchmarks: the same protocol with --layout, on each layout's category folders.
+mkdir -p visa/candle/Data/Images visa/split_csv btad/01/train/ok btad/license ad2/can/train/good ad2/can/test_public \
+  loco/pushpins/train/good loco/pushpins/test/logical_anomalies
+out=$(DRY_RUN=1 "$ex/visa.sh" visa vout 2>/dev/null)
+assert_contains "$out" "--layout visa -o vout/candle/model.rdm visa/candle" "VisA training"
+assert_contains "$out" "rd-score -m vout/candle/model.rdm --dataset visa/candle --layout visa --maps" "VisA scoring"
+[[ $out != *split_csv* ]] || fail "split_csv is not a VisA category"
+out=$(DRY_RUN=1 "$ex/btad.sh" btad bout 2>/dev/null)
+assert_contains "$out" "--dataset btad/01 --layout btad" "BTAD scoring"
+[[ $out != *license* ]] || fail "a folder without train/ok is not a BTAD category"
+assert_contains "$(DRY_RUN=1 "$ex/mvtec-ad2.sh" ad2 aout 2>/dev/null)" "--dataset ad2/can --layout mvtec-ad2" "MVTec AD 2"
+assert_contains "$(DRY_RUN=1 "$ex/mvtec-loco.sh" loco lout 2>/dev/null)" "--dataset loco/pushpins --layout mvtec-loco" "LOCO"
+assert_exit 2 "$ex/mvtec.sh" --layout kolektor visa vout
+
 if have rd-eval && command -v jq >/dev/null; then
   "$ex/mvtec.sh" data mvreal "${tiny[@]}" > mvtec.out 2> mvtec.err || fail "mvtec.sh: $(cat mvtec.err)"
   assert_contains "$(cat mvtec.out)" "| tiles | " "results table"

@@ -10,8 +10,9 @@ RD_REFERENCE_DIR="$(cd "$(dirname "$0")/../reference" && pwd)"
 eval_tool="$RD_BIN_DIR/rd-eval"
 cd "$TEST_TMP"
 
-# Records, maps and masks. Masks come as 8-bit 0/255, as 8-bit 100/200 (binarised at half scale),
-# 16-bit, and at twice the map size in 2x2 blocks (any nearest-neighbour resize gives the map size).
+# Records, maps and masks. Masks come as 8-bit 0/255, as 8-bit 0 and small class values (VisA's
+# masks: any non-zero pixel is anomalous), 16-bit, and at twice the map size in 2x2 blocks (any
+# nearest-neighbour resize gives the map size).
 "$py" - <<'PY'
 import json, os, numpy as np
 from PIL import Image
@@ -39,7 +40,7 @@ for i, defect in enumerate(kinds):
         if style == 0:
             img = Image.fromarray(mask * 255)
         elif style == 1:
-            img = Image.fromarray(np.where(mask > 0, 200, 100).astype(np.uint8))
+            img = Image.fromarray((mask * (1 + i % 3)).astype(np.uint8))
         elif style == 2:
             img = Image.fromarray((mask.astype(np.uint16) * 65535).astype(np.uint16))
         else:
@@ -77,6 +78,7 @@ def group(rs):
             "f1_max": {"value": f1["f1"], "threshold": f1["threshold"],
                        "precision": f1["precision"], "recall": f1["recall"]},
             "pixel_auroc": metrics.roc_auc_score(truth, pixels),
+            "pixel_average_precision": metrics.average_precision_score(truth, pixels),
             "aupro": ref.aupro_mvtec(maps, masks, 0.3),
             "aupro_limit_1": ref.aupro_mvtec(maps, masks, 1.0),
             "aupro_rd4ad": ref.aupro_rd4ad(maps, masks),
@@ -89,23 +91,23 @@ expected["roc"] = {"fpr": fpr[1:].tolist(), "tpr": tpr[1:].tolist()}
 json.dump(expected, open("expected.json", "w"), default=float)
 PY
 
-# compare OUTPUT.json MODE: every metric within 1e-9 of the expected value.
+# compare OUTPUT.json MODE [TOLERANCE]: every metric within 1e-9 (or TOLERANCE) of the expected value.
 compare() {
-  "$py" - "$1" "$2" <<'PY' || fail "metrics differ from sklearn/reference ($2)"
+  "$py" - "$1" "$2" "${3:-1e-9}" <<'PY' || fail "metrics differ from sklearn/reference ($2)"
 import json, sys
-got, mode = json.load(open(sys.argv[1])), sys.argv[2]
+got, mode, tolerance = json.load(open(sys.argv[1])), sys.argv[2], float(sys.argv[3])
 want = json.load(open("expected.json"))
 def check(g, w, name):
     pairs = [("image_auroc", w["image_auroc"]), ("average_precision", w["average_precision"])]
     pairs += [("f1_max." + k, w["f1_max"][k]) for k in ("value", "threshold", "precision", "recall")]
     if mode != "image":
-        pairs += [("pixel_auroc", w["pixel_auroc"]),
+        pairs += [("pixel_auroc", w["pixel_auroc"]), ("pixel_average_precision", w["pixel_average_precision"]),
                   ("aupro", w["aupro_rd4ad" if mode == "rd4ad" else "aupro_limit_1" if mode == "limit1" else "aupro"])]
     for key, value in pairs:
         v = g
         for part in key.split("."):
             v = v[part]
-        if abs(v - value) > 1e-9:
+        if abs(v - value) > (tolerance if key.startswith(("pixel", "aupro")) else 1e-9):
             sys.exit(f"{name} {key}: got {v!r}, want {value!r}")
     assert g["counts"]["normal"] == w["normal"] and g["counts"]["anomalous"] == w["anomalous"], name
     if mode == "image":
@@ -133,6 +135,16 @@ assert_exit 0 "$eval_tool" records.jsonl
 compare rd4ad.json rd4ad
 "$eval_tool" --fpr-limit 1 records.jsonl > limit1.json
 compare limit1.json limit1
+
+# Past --exact-pixels the pixel metrics stream over the map files: within 1e-4 of the same values.
+"$eval_tool" --exact-pixels 0 --by defect records.jsonl > streamed.json
+compare streamed.json mvtec 1e-4
+"$py" -c "
+import json; j = json.load(open('streamed.json'))
+s = j['pixel_streamed']; assert s['passes'] >= 2 and s['error_bound'] < 1e-4, s
+assert 'pixel_streamed' not in json.load(open('out.json'))
+" || fail "streamed pixel metrics not reported as such"
+assert_contains "$("$eval_tool" --exact-pixels 0 -f table records.jsonl)" "streamed in" "table footer says streamed"
 "$eval_tool" --no-pixel --by defect - < records.jsonl > image.json
 compare image.json image
 

@@ -155,6 +155,36 @@ assert_eq "$(head -c 3 jpg/*.jpg | od -An -tx1 | tr -d ' \n')" "ffd8ff" "JPEG fi
 # A closed pipe ends quietly.
 assert_exit 0 bash -c "set -o pipefail; cat good.jsonl good.jsonl good.jsonl | '$RD_MAP' -q -t t.json -o pipe | head -1"
 
+# --mvtec-ad2: the submission MVTec's checker reads (tifffile, as check_and_prepare_data_for_upload.py
+# does): float16 maps at the image's size (the record's width/height, else the decoded image's),
+# 0/255 PNGs at the threshold, in anomaly_images[_thresholded]/<object>/<test set>/<stem>.
+mkdir -p ad2/can/test_private ad2/can/test_private_mixed
+cp line1/000.png ad2/can/test_private/000_regular.png
+cp line1/000.png ad2/can/test_private_mixed/000_mixed.png
+printf '%s\n' '{"path":"ad2/can/test_private/000_regular.png","score":0.9,"map":"hot.npy","width":96,"height":72}' \
+  '{"path":"ad2/can/test_private_mixed/000_mixed.png","score":0.1,"map":"cold.npy"}' \
+  '{"path":"line1/000.png","score":0.1,"map":"cold.npy"}' > ad2.jsonl
+rc=0
+"$RD_MAP" -q -t t.json --mvtec-ad2 sub ad2.jsonl > ad2.out 2> ad2.err || rc=$?
+assert_eq "$rc" 4 "a record outside an MVTec AD 2 test set fails, the others are written"
+assert_contains "$(cat ad2.err)" "'line1/000.png' is not an image of an MVTec AD 2 test set" "the bad record named"
+assert_contains "$(sed -n 1p ad2.out)" '"submission":"sub/anomaly_images/can/test_private/000_regular.tiff"' "record says where"
+t=$(/usr/bin/python3 -c 'import json; print(json.load(open("t.json"))["value"])')
+/usr/bin/python3 - "$t" <<'PY' || fail "the MVTec AD 2 submission is not what the checker reads"
+import sys, numpy as np, tifffile
+from PIL import Image
+t = float(sys.argv[1])
+for name, hot in (("can/test_private/000_regular", True), ("can/test_private_mixed/000_mixed", False)):
+    m = tifffile.imread(f"sub/anomaly_images/{name}.tiff")
+    assert m.dtype == np.float16 and m.shape == (72, 96), (name, m.dtype, m.shape)
+    b = np.asarray(Image.open(f"sub/anomaly_images_thresholded/{name}.png"))
+    assert b.dtype == np.uint8 and b.shape == (72, 96) and set(np.unique(b)) <= {0, 255}, (name, np.unique(b))
+    assert ((m.astype(np.float32) >= t) == (b == 255)).mean() > 0.99, name  # float16 rounding aside
+    assert (b == 255).any() == hot and abs(float(m.max()) - (0.9 if hot else 0.1)) < 1e-3, name
+PY
+assert_exit 2 "$RD_MAP" --mvtec-ad2 sub --range 0,1 ad2.jsonl  # a range is no pixel threshold
+assert_exit 2 "$RD_MAP" --mvtec-ad2 sub -o x -t t.json ad2.jsonl
+
 # With a model: maps computed for records without one, the scale from its validation statistics.
 if [[ -x "$RD_BIN_DIR/rd-train" && -x "$RD_BIN_DIR/rd-score" ]]; then
   mkdir -p train val

@@ -72,6 +72,23 @@ echo "not/a/path.png" | "$RD_BIN_DIR/rd-score" -q -m m.rdm --dataset cat > ds.js
 assert_eq "$(wc -l < ds.jsonl)" "2" "only the dataset's images"
 assert_contains "$(cat ds.jsonl)" '"label":1,"defect":"bad"' "dataset labels"
 
+# Other layouts from the folder alone, said with -v: MVTec AD 2's private set unlabelled
+# (--split), a VisA category with its split file one level up, and a clear error for a folder
+# that is none of them.
+mkdir -p ad2/test_public/good ad2/test_private v/candle/Data/Images/Normal v/split_csv
+cp imgs/im1.png ad2/test_public/good/000_good.png && cp imgs/im2.png ad2/test_private/000_regular.png
+cp imgs/im1.png v/candle/Data/Images/Normal/0000.JPG
+printf 'object,split,label,image,mask\ncandle,test,normal,candle/Data/Images/Normal/0000.JPG,\n' > v/split_csv/1cls.csv
+"$RD_BIN_DIR/rd-score" -v -m m.rdm --dataset ad2 --split test_private > ad2.jsonl 2> ad2.err
+assert_contains "$(cat ad2.err)" "dataset 'ad2': MVTec AD 2 layout, 1 images from test_private/ (unlabelled)" "layout said"
+/usr/bin/python3 -c 'import json; r = json.loads(open("ad2.jsonl").read()); assert not {"label", "defect", "mask"} & set(r), r' ||
+  fail "a private MVTec AD 2 record has no label"
+assert_contains "$("$RD_BIN_DIR/rd-score" -q -m m.rdm --dataset v/candle)" '"label":0,"defect":"good"' "VisA labels"
+assert_exit 2 "$RD_BIN_DIR/rd-score" -m m.rdm --dataset imgs
+assert_contains "$("$RD_BIN_DIR/rd-score" -m m.rdm --dataset imgs 2>&1 || true)" "is not a dataset layout rd knows" "what was expected"
+assert_exit 2 "$RD_BIN_DIR/rd-score" -m m.rdm --dataset cat --split test_private
+assert_exit 2 "$RD_BIN_DIR/rd-score" -m m.rdm --layout visa imgs/im1.png
+
 # Maps: numpy loads them at the model's resolution.
 "$RD_BIN_DIR/rd-score" -q -m m.rdm --maps maps imgs/im1.png imgs/sub/im0.png > maps.jsonl
 /usr/bin/python3 - <<'PY'

@@ -38,6 +38,11 @@ assert_eq "$rc" "3" "checkpoint of another backbone"
 assert_contains "$msg" "expected [64, 64, 3, 3]" "message names the shapes"
 assert_exit 2 "${train[@]}" --weights none --epochs 1 cat
 assert_exit 2 "${train[@]}" --weights none --epochs 1 --val cat -o v.rdm cat
+# The layout is said; --layout overrides detection and says what it missed.
+assert_contains "$("${train[@]}" --weights none --epochs 1 -o lay.rdm cat 2>&1 >/dev/null)" \
+  "rd-train: 'cat': MVTec AD layout, 8 training images from train/good/" "layout in the log"
+assert_contains "$("${train[@]}" --weights none --epochs 1 --layout btad -o lay.rdm cat 2>&1 || true)" \
+  "'cat' is laid out as BTAD but has no train/ok/" "forced layout"
 assert_exit 2 "${train[@]}" --weights none --epochs 1 --device bogus -o v.rdm cat
 
 # A bad image is skipped with a message; the model is still written; exit 4.

@@ -155,6 +155,38 @@ TEST_CASE("map_tool_options_are_checked") {
   CHECK_THROWS_AS(rd::check_map_tool_options(o), rd::UsageError);
 }
 
+TEST_CASE("map_tool_writes_the_mvtec_ad2_submission_instead_of_overlays") {
+  const Scene s;
+  fs::create_directories(s("rice/test_private"));
+  fs::copy_file(s("a/img.png"), s("rice/test_private/003_regular.png"));
+  rd::MapToolOptions o;
+  o.mvtec_ad2_dir = s("sub");
+  rd::MapToolCallbacks cb;
+  std::vector<rd::RecordFields> out;
+  cb.emit = [&](const rd::RecordFields& f) { out.push_back(f); };
+  CHECK_THROWS_WITH_AS(rd::MapTool(o, cb), doctest::Contains("--mvtec-ad2 writes thresholded maps and needs a pixel "
+                                                             "threshold"),
+                       rd::UsageError);
+  o.scale.threshold = 0.5;
+  rd::MapTool tool(o, cb);
+  // The size from the record's width and height (60x45, not the image's 40x30), else the image's.
+  std::istringstream in(record(s("rice/test_private/003_regular.png"),
+                               ",\"map\":\"" + s("map.npy") + "\",\"width\":60,\"height\":45") +
+                        record(s("a/img.png"), ",\"map\":\"" + s("map.npy") + "\""));
+  tool.read(in, "<test>", false);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0]["submission"] == s("sub/anomaly_images/rice/test_private/003_regular.tiff"));
+  CHECK(out[0]["submission_thresholded"] == s("sub/anomaly_images_thresholded/rice/test_private/003_regular.png"));
+  const cv::Mat png = cv::imread(s("sub/anomaly_images_thresholded/rice/test_private/003_regular.png"),
+                                 cv::IMREAD_UNCHANGED);
+  CHECK(png.size() == cv::Size(60, 45));
+  CHECK(cv::countNonZero(png) > 0);  // the hot pixel, above 0.5
+  CHECK(out[1].contains("error"));   // not in an MVTec AD 2 test set
+  CHECK(tool.counts().failed == 1);
+  o.out_dir = "x";
+  CHECK_THROWS_AS(rd::check_map_tool_options(o), rd::UsageError);  // overlays or the submission, not both
+}
+
 TEST_CASE("parse_range_reads_two_increasing_numbers") {
   CHECK(rd::parse_range("0.1,0.9") == std::make_pair(0.1, 0.9));
   CHECK(rd::parse_range("-1,2e-1") == std::make_pair(-1.0, 0.2));

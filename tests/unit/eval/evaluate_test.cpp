@@ -168,6 +168,25 @@ TEST_CASE("pixel_metrics_use_maps_and_masks_and_equal_pixel_metrics_on_the_same_
   CHECK(r.report.overall.pixel->aupro == pm.aupro(0.3));
   CHECK_FALSE(r.report.curves.pro.empty());
   CHECK_FALSE(r.report.curves.pixel_roc.empty());
+  CHECK(r.report.overall.pixel->average_precision == pm.summary().average_precision);
+  CHECK(r.report.overall.pixel->passes == 0);  // exact
+
+  // Past the exact limit the same files are streamed: from the start (0), or once the third map
+  // would pass it (8 pixels). Every bin here holds one class, so streaming is exact too.
+  for (const std::uint64_t limit : {std::uint64_t(0), std::uint64_t(8)}) {
+    CAPTURE(limit);
+    rd::EvalOptions streamed = o;
+    streamed.exact_pixel_limit = limit;
+    const Run st = run(records, streamed);
+    REQUIRE(st.report.overall.pixel);
+    CHECK(st.report.overall.pixel->passes >= 1);
+    CHECK(st.report.overall.pixel->images == 3);
+    CHECK(st.report.overall.pixel->regions == 2);
+    CHECK(std::abs(st.report.overall.pixel->auroc - pm.pixel_auroc()) < 1e-12);
+    CHECK(std::abs(st.report.overall.pixel->aupro - pm.aupro(0.3)) < 1e-12);
+    CHECK(std::abs(st.report.overall.pixel->average_precision - pm.summary().average_precision) < 1e-12);
+    CHECK_FALSE(st.report.curves.pro.empty());
+  }
 
   // On 2x2 maps the paper's PRO is undefined: pixel metrics are left out, with the reason.
   o.pro_mode = rd::ProMode::rd4ad;
@@ -175,6 +194,11 @@ TEST_CASE("pixel_metrics_use_maps_and_masks_and_equal_pixel_metrics_on_the_same_
   CHECK_FALSE(undefined.report.overall.pixel);
   REQUIRE(undefined.warnings.size() == 1);
   CHECK(undefined.warnings[0].rfind("all: no pixel metrics: image 0: fewer than two thresholds", 0) == 0);
+  o.exact_pixel_limit = 0;  // the same when streamed: the paper's PRO is per image either way
+  const Run undefined_streamed = run(records, o);
+  CHECK_FALSE(undefined_streamed.report.overall.pixel);
+  REQUIRE(undefined_streamed.warnings.size() == 1);
+  CHECK(undefined_streamed.warnings[0] == undefined.warnings[0]);
   o.pixel = false;
   CHECK_FALSE(run(records, o).report.overall.pixel);
 }

@@ -1,5 +1,6 @@
 #include "io/map_files.h"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -55,13 +56,14 @@ TEST_CASE("read_anomaly_map_refuses_missing_files_and_arrays_that_are_not_one_ma
                        rd::InputError);
 }
 
-TEST_CASE("binarise_mask_thresholds_at_half_the_full_scale_of_each_depth") {
-  const cv::Mat u8 = (cv::Mat_<std::uint8_t>(1, 4) << 0, 127, 128, 255);
-  CHECK(pixels(rd::binarise_mask(u8, u8.size())) == std::vector<int>{0, 0, 1, 1});
-  const cv::Mat u16 = (cv::Mat_<std::uint16_t>(1, 4) << 0, 32767, 32768, 65535);
-  CHECK(pixels(rd::binarise_mask(u16, u16.size())) == std::vector<int>{0, 0, 1, 1});
-  const cv::Mat f32 = (cv::Mat_<float>(1, 4) << 0.f, 0.5f, 0.51f, 1.f);
-  CHECK(pixels(rd::binarise_mask(f32, f32.size())) == std::vector<int>{0, 0, 1, 1});
+TEST_CASE("binarise_mask_counts_every_non_zero_pixel_of_each_depth_as_anomalous") {
+  // VisA's masks hold small class values, MVTec LOCO's a value per defect type: any non-zero is a defect.
+  const cv::Mat u8 = (cv::Mat_<std::uint8_t>(1, 4) << 0, 1, 2, 255);
+  CHECK(pixels(rd::binarise_mask(u8, u8.size())) == std::vector<int>{0, 1, 1, 1});
+  const cv::Mat u16 = (cv::Mat_<std::uint16_t>(1, 4) << 0, 1, 32768, 65535);
+  CHECK(pixels(rd::binarise_mask(u16, u16.size())) == std::vector<int>{0, 1, 1, 1});
+  const cv::Mat f32 = (cv::Mat_<float>(1, 4) << 0.f, 1e-6f, 0.5f, 1.f);
+  CHECK(pixels(rd::binarise_mask(f32, f32.size())) == std::vector<int>{0, 1, 1, 1});
 }
 
 TEST_CASE("binarise_mask_resizes_with_nearest_neighbour_at_pixel_centres") {
@@ -83,8 +85,29 @@ TEST_CASE("read_ground_truth_mask_reads_colour_and_16_bit_images_as_gray") {
   REQUIRE(cv::imwrite(dir + "/c.png", colour));
   CHECK(pixels(rd::read_ground_truth_mask(dir + "/c.png", cv::Size(2, 2))) == std::vector<int>{0, 1, 1, 1});
   cv::Mat deep(1, 2, CV_16U, cv::Scalar(40000));
-  deep.at<std::uint16_t>(0, 0) = 30000;
+  deep.at<std::uint16_t>(0, 0) = 0;
   REQUIRE(cv::imwrite(dir + "/d.png", deep));
   CHECK(pixels(rd::read_ground_truth_mask(dir + "/d.png", cv::Size(2, 1))) == std::vector<int>{0, 1});
   CHECK_THROWS_AS(rd::read_ground_truth_mask(dir + "/none.png", cv::Size(2, 2)), rd::InputError);
+}
+
+TEST_CASE("read_ground_truth_mask_of_a_folder_is_the_union_of_its_masks") {
+  // MVTec LOCO: ground_truth/<type>/<stem>/000.png, 001.png, one per defect, valued per type.
+  const std::string dir = rd::test::scratch_dir("map_files_loco") + "/005";
+  cv::Mat a(2, 4, CV_8U, cv::Scalar(0)), b(2, 4, CV_8U, cv::Scalar(0));
+  a.at<std::uint8_t>(0, 0) = 7;
+  b.at<std::uint8_t>(1, 3) = 255;
+  b.at<std::uint8_t>(0, 0) = 255;
+  std::filesystem::create_directories(dir);
+  REQUIRE(cv::imwrite(dir + "/000.png", a));
+  REQUIRE(cv::imwrite(dir + "/001.png", b));
+  CHECK(pixels(rd::read_ground_truth_mask(dir, cv::Size(4, 2))) == std::vector<int>{1, 0, 0, 0, 0, 0, 0, 1});
+  // Masks of one image must agree in size; an empty folder is no mask.
+  REQUIRE(cv::imwrite(dir + "/002.png", cv::Mat(3, 4, CV_8U, cv::Scalar(0))));
+  CHECK_THROWS_WITH_AS(rd::read_ground_truth_mask(dir, cv::Size(4, 2)),
+                       ("mask '" + dir + "/002.png' is 4x3 but '" + dir + "/000.png' in the same folder is 4x2").c_str(),
+                       rd::InputError);
+  std::filesystem::create_directories(dir + "_empty");
+  CHECK_THROWS_WITH_AS(rd::read_ground_truth_mask(dir + "_empty", cv::Size(4, 2)),
+                       ("mask folder '" + dir + "_empty' holds no mask image").c_str(), rd::InputError);
 }
