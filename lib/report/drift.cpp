@@ -143,8 +143,9 @@ DriftResult assess_drift(const std::vector<DriftSample>& run, std::vector<double
   std::size_t below_high = 0, below_low = 0;
   for (const DriftSample& s : run) {
     r.below += s.score < r.validation_median;
-    below_high += s.score < r.validation_median + s.tolerance;
-    below_low += s.score < r.validation_median - s.tolerance;
+    const double allowance = s.tolerance * std::abs(r.validation_median);
+    below_high += s.score < r.validation_median + allowance;
+    below_low += s.score < r.validation_median - allowance;
   }
   if (r.records) r.share_below = double(r.below) / double(r.records);
   if (r.records < r.min_records) {

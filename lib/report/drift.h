@@ -9,8 +9,8 @@
 // other oddities may make up to a share eps of the run (Huber's contamination model): the test
 // assumes the worst, that all floor(eps n) of them sit on the side that hides drift, and so
 // compares k against BetaBinomial(n - floor(eps n), j, n_v - j + 1):
-//   higher: P(B <= k_high) < alpha / 2, k_high counting scores below v + tolerance;
-//   lower:  P(B >= k_low - floor(eps n)) < alpha / 2, k_low counting scores below v - tolerance.
+//   higher: P(B <= k_high) < alpha / 2, k_high counting scores below v + tolerance |v|;
+//   lower:  P(B >= k_low - floor(eps n)) < alpha / 2, k_low counting scores below v - tolerance |v|.
 // The median is the statistic because a minority of anomalies cannot move it far and the
 // threshold does not cut it (judged-normal records are cut at the threshold; all records are
 // used here, or the labelled-normal ones when there are labels). The tolerance is a record's
@@ -29,8 +29,9 @@ struct DriftOptions {
   std::size_t min_records = 20;     // fewer records than this never get a verdict
 };
 
-// One run score, and how far it may sit from the validation scale without counting (its
-// precision's tolerance, in score units; 0 at the validation scores' precision).
+// One run score, and how far it may sit from the validation scale without counting: its
+// precision's tolerance as a fraction of the validation median (0 at the validation scores'
+// precision; 0.01: a score within 1 % of the median may be on either side of it).
 struct DriftSample {
   double score = 0;
   double tolerance = 0;
