@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "errors.h"
 #include "eval/eval_report.h"
 #include "io/atomic_file.h"
 #include "io/sha256.h"
@@ -332,6 +333,11 @@ nlohmann::ordered_json write_report_page(const PageContent& c) {
                       "</body>\n</html>\n",
                       RD_VERSION, o.embed ? "are embedded in" : "are linked from", script_json(data), table_script);
   nlohmann::ordered_json counts = pictures.counts();
+  if (!page.parent_path().empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(page.parent_path(), ec);
+    if (ec) throw RuntimeFailure(fmt::format("cannot make the folder of '{}': {}", o.output, ec.message()));
+  }
   write_file_atomically(o.output, [&](std::ostream& out) { out << html; });
   return counts;
 }

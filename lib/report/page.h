@@ -31,7 +31,7 @@ struct PageContent {
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
-// Writes the page to options->output (atomically) and its pictures beside it. Returns the
+// Writes the page to options->output (atomically; its folder made when missing) and its pictures beside it. Returns the
 // pictures' counts (PictureMaker::counts). Throws RuntimeFailure when a file cannot be written.
 nlohmann::ordered_json write_report_page(const PageContent& content);
 

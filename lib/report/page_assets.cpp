@@ -207,8 +207,11 @@ const char* const kTableScript = R"js(
       if (entries[0].isIntersecting && shown < view.length) showMore();
     }, { rootMargin: '600px' }).observe(more);
   }
+  var started = performance.now();
   update();
-  document.documentElement.setAttribute('data-ready', '1');
+  var root = document.documentElement;
+  root.setAttribute('data-table-ms', Math.round(performance.now() - started));
+  root.setAttribute('data-ready', '1');
 })();
 )js";
 

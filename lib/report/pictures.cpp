@@ -139,7 +139,7 @@ Picture PictureMaker::gallery(const ReportEntry& e) {
 }
 
 std::string PictureMaker::table_src(const ReportEntry& e) const {
-  if (options_.embed) return "";
+  if (options_.embed || !e.score) return "";  // an error record's image may well be what failed
   if (const auto it = made_.find(e.index); it != made_.end()) return it->second;
   if (!e.overlay.empty()) return link(e.overlay);
   if (!e.path.empty() && browser_shows(e.path)) return link(e.path);
@@ -148,7 +148,7 @@ std::string PictureMaker::table_src(const ReportEntry& e) const {
 
 nlohmann::ordered_json PictureMaker::counts() const {
   if (over_limit_ && options_.warn)
-    options_.warn(fmt::format("{} pictures did not fit in --embed-limit ({} MB); they are linked from '{}'", over_limit_,
+    options_.warn(fmt::format("{} pictures did not fit in --embed-limit ({:.3g} MB); they are linked from '{}'", over_limit_,
                               double(options_.embed_limit) / (1 << 20), options_.files_dir));
   return {{"drawn", drawn_},       {"thumbnails", thumbnails_},         {"linked", linked_},
           {"embedded", embedded_}, {"embedded_bytes", embedded_bytes_}, {"failed", failed_}};

@@ -17,7 +17,8 @@ declare -A allowed=(
   [train]="score eval model io pth"
   [export]="score model io pth"
   [draw]="score eval model io pth"
-  [cli]="draw train score eval model io pth"
+  [report]="draw eval io pth"
+  [cli]="report draw train score eval model io pth"
 )
 problems=()
 for dir in */; do
