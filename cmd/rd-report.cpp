@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
     if (args.count("output")) o.output = args["output"].as<std::string>();
     const bool json = args.count("json") > 0;
     if (o.output.empty() && !json) throw rd::UsageError("give -o PAGE.html, --json, or both");
+    if (o.output == "-")
+      throw rd::UsageError("-o needs a file name: the page's pictures go to a folder beside it (--json prints the "
+                           "numbers on stdout)");
     o.title = args["title"].as<std::string>();
     o.gallery = args["gallery"].as<std::size_t>();
     o.embed = args.count("embed") > 0;

@@ -90,7 +90,8 @@ std::string report_time() {
 Reporter::Reporter(ReportOptions options, ReportCallbacks callbacks)
     : options_(std::move(options)),
       callbacks_(std::move(callbacks)),
-      evaluator_(eval_options(options_), EvalCallbacks{callbacks_.warn, callbacks_.progress}) {
+      evaluator_(eval_options(options_),
+                 EvalCallbacks{[this](const std::string& m) { if (!mute_evaluator_) warn(m); }, callbacks_.progress}) {
   check_drift_options(options_.drift);
   if (options_.precision_tolerance && !(*options_.precision_tolerance >= 0 && *options_.precision_tolerance < 1))
     throw UsageError(fmt::format("--precision-tolerance must be in [0, 1), got {}", *options_.precision_tolerance));
@@ -122,6 +123,9 @@ void Reporter::read(std::istream& in, const std::string& source) {
       e.error = record.error;
       warn(record.error);
       entries_.push_back(std::move(e));
+      mute_evaluator_ = true;  // counted there as rd-eval counts it: a record skipped for an error
+      evaluator_.add(RecordFields(), record.error);
+      mute_evaluator_ = false;
       continue;
     }
     add(record.fields, fmt::format("{}:{}", source, record.line));

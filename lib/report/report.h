@@ -98,6 +98,8 @@ class Reporter {
   // Throws UsageError for bad drift options or a threshold file of another model than -m, or
   // a pixel threshold given as -t.
   explicit Reporter(ReportOptions options, ReportCallbacks callbacks = {});
+  Reporter(const Reporter&) = delete;  // the evaluator's callbacks point back here
+  Reporter& operator=(const Reporter&) = delete;
 
   // Reads JSON lines; `source` names the stream in messages ("run.jsonl:12").
   void read(std::istream& in, const std::string& source);
@@ -119,6 +121,7 @@ class Reporter {
   std::optional<std::string> record_model_;  // the first model id the records name
   std::string record_model_where_;
   bool warned_precision_ = false;
+  bool mute_evaluator_ = false;  // a line this class already warned about goes to the evaluator too
 };
 
 namespace detail {

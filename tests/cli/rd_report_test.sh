@@ -65,6 +65,7 @@ run 2 -m model.rdm -t other-threshold.json --json normal.jsonl
 assert_contains "$(cat err.txt)" "fitted for model '$other_id'" "a threshold of another model"
 run 2 -t other-threshold.json --json normal.jsonl
 run 2 -m model.rdm normal.jsonl  # neither a page nor --json
+run 2 -m model.rdm -o - normal.jsonl  # the pictures need a folder beside the page
 run 2 -m model.rdm --json --outlier-share 0.5 normal.jsonl
 
 # Another precision: a tolerance, in the numbers.
