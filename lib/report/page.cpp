@@ -188,6 +188,79 @@ std::string metrics_section(const PageContent& c) {
   return h + "</div>\n</section>\n";
 }
 
+// The gallery's cards; `position` gets each shown record's place among the pictures.
+std::string gallery_section(const PageContent& c, PictureMaker& pictures, std::map<std::size_t, std::size_t>& position) {
+  const std::vector<ReportEntry>& entries = *c.entries;
+  const std::vector<std::size_t> chosen = gallery_entries(entries, c.options->gallery);
+  std::string gallery = "<section id=\"gallery\">\n<h2>Highest scores</h2>\n";
+  if (c.counts.false_positives + c.counts.false_negatives)
+    gallery += "<p class=\"note\">False positives and false negatives come first.</p>\n";
+  if (chosen.empty()) gallery += "<p class=\"note\">No scored records.</p>\n";
+  gallery += "<div class=\"gallery\">\n";
+  for (std::size_t k = 0; k < chosen.size(); ++k) {
+    const ReportEntry& e = entries[chosen[k]];
+    const Picture p = pictures.gallery(e);
+    const std::string w = wrong(e);
+    const std::string picture = p.src.empty()
+                                    ? fmt::format("<div class=\"nopic\">no picture: {}</div>", html_escape(p.note))
+                                    : fmt::format("<img src=\"{}\" alt=\"{}\" loading=\"lazy\" decoding=\"async\">",
+                                                  html_escape(p.src), html_escape(p.kind + " of " + e.path));
+    if (!p.src.empty()) position[e.index] = k;
+    gallery += fmt::format(
+        "<figure class=\"card{}{}\" data-index=\"{}\" data-score=\"{}\" data-picture=\"{}\">"
+        "<a class=\"pic\" href=\"{}\">{}</a><figcaption><span class=\"path\">{}</span>score <b>{}</b> {}{}{}{}</figcaption>"
+        "</figure>\n",
+        e.anomalous == true ? " anomalous" : "", w.empty() ? "" : " " + w, e.index, fmt::format("{:.17g}", *e.score),
+        html_escape(p.kind), e.path.empty() ? "" : html_escape(pictures.link(e.path)), picture, html_escape(e.path),
+        number(*e.score), decision_badge(e),
+        w.empty() ? "" : fmt::format(" <span class=\"badge wrong\">{}</span>", w == "fp" ? "false positive" : "false negative"),
+        e.label == kNoLabel ? "" : fmt::format(" <span class=\"where\">label {}{}</span>", e.label, e.defect.empty() ? "" : " " + html_escape(e.defect)),
+        p.note.empty() || p.src.empty() ? "" : fmt::format(" <span class=\"where\">{}</span>", html_escape(p.note)));
+    if (c.progress) c.progress(k + 1, chosen.size());
+  }
+  return gallery + "</div>\n</section>\n";
+}
+
+// The table's frame and its data: one row per record, in its first order (score, highest
+// first; errors last); the page's script builds the rows (see kTableScript for the columns).
+std::string table_section(const PageContent& c, const PictureMaker& pictures,
+                          const std::map<std::size_t, std::size_t>& gallery_position) {
+  const std::vector<ReportEntry>& entries = *c.entries;
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (entries[a].score.has_value() != entries[b].score.has_value()) return entries[a].score.has_value();
+    return entries[a].score && *entries[a].score > *entries[b].score;
+  });
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const auto null = nlohmann::ordered_json(nullptr);
+  for (std::size_t i : order) {
+    const ReportEntry& e = entries[i];
+    const std::string src = pictures.table_src(e);
+    const auto g = gallery_position.find(i);
+    rows.push_back({e.index, e.path, e.score ? nlohmann::ordered_json(*e.score) : null,
+                    e.anomalous ? nlohmann::ordered_json(*e.anomalous ? 1 : 0) : null,
+                    e.label == kNoLabel ? null : nlohmann::ordered_json(e.label), e.defect,
+                    e.error.empty() && e.score ? null : nlohmann::ordered_json(e.error.empty() ? "no score" : e.error),
+                    src.empty() ? null : nlohmann::ordered_json(src),
+                    e.path.empty() ? null : nlohmann::ordered_json(pictures.link(e.path)),
+                    g == gallery_position.end() ? null : nlohmann::ordered_json(g->second), wrong(e)});
+  }
+  const bool labelled = c.counts.labelled_normal + c.counts.labelled_anomalous > 0;
+  return fmt::format(
+      "<section id=\"records\">\n<h2>All records</h2>\n<div class=\"controls\"><label>Show <select id=\"records-filter\">"
+      "<option value=\"all\">all</option><option value=\"anomalous\">anomalous</option><option value=\"normal\">normal"
+      "</option><option value=\"errors\">errors</option>{}</select></label><input type=\"search\" id=\"records-search\" "
+      "placeholder=\"path contains…\" aria-label=\"filter by path\"><span id=\"records-shown\" class=\"note\"></span></div>\n"
+      "<noscript><p class=\"note\">The table needs JavaScript.</p></noscript>\n"
+      "<table id=\"records-table\"><thead><tr><th class=\"sortable\" data-key=\"0\">#</th><th class=\"pic\">picture</th>"
+      "<th class=\"sortable\" data-key=\"1\">path</th><th class=\"sortable\" data-key=\"2\">score</th><th>decision</th>{}"
+      "<th>error</th></tr></thead>\n<tbody id=\"records-body\"></tbody></table>\n<button type=\"button\" id=\"records-more\" "
+      "hidden>Show more</button>\n</section>\n<script type=\"application/json\" id=\"rd-data\">{}</script>\n",
+      labelled ? "<option value=\"wrong\">false positives and negatives</option>" : "", labelled ? "<th>label</th>" : "",
+      script_json({{"rows", rows}, {"labels", labelled}}));
+}
+
 }  // namespace
 
 namespace detail {
@@ -231,7 +304,6 @@ std::vector<std::size_t> gallery_entries(const std::vector<ReportEntry>& entries
 
 nlohmann::ordered_json write_report_page(const PageContent& c) {
   const ReportOptions& o = *c.options;
-  const std::vector<ReportEntry>& entries = *c.entries;
   const std::filesystem::path page(o.output);
   PictureOptions po;
   po.page_dir = page.parent_path().string();
@@ -247,70 +319,9 @@ nlohmann::ordered_json write_report_page(const PageContent& c) {
   PictureMaker pictures(po);
 
   // The gallery first: the table reuses the pictures it made.
-  const std::vector<std::size_t> chosen = gallery_entries(entries, o.gallery);
   std::map<std::size_t, std::size_t> gallery_position;
-  std::string gallery = "<section id=\"gallery\">\n<h2>Highest scores</h2>\n";
-  if (c.counts.false_positives + c.counts.false_negatives)
-    gallery += "<p class=\"note\">False positives and false negatives come first.</p>\n";
-  if (chosen.empty()) gallery += "<p class=\"note\">No scored records.</p>\n";
-  gallery += "<div class=\"gallery\">\n";
-  for (std::size_t k = 0; k < chosen.size(); ++k) {
-    const ReportEntry& e = entries[chosen[k]];
-    const Picture p = pictures.gallery(e);
-    const std::string w = wrong(e);
-    std::string picture = p.src.empty()
-                              ? fmt::format("<div class=\"nopic\">no picture: {}</div>", html_escape(p.note))
-                              : fmt::format("<img src=\"{}\" alt=\"{}\" loading=\"lazy\" decoding=\"async\">",
-                                            html_escape(p.src), html_escape(p.kind + " of " + e.path));
-    if (!p.src.empty()) gallery_position[e.index] = k;
-    gallery += fmt::format(
-        "<figure class=\"card{}{}\" data-index=\"{}\" data-score=\"{}\" data-picture=\"{}\">"
-        "<a class=\"pic\" href=\"{}\">{}</a><figcaption><span class=\"path\">{}</span>score <b>{}</b> {}{}{}{}</figcaption>"
-        "</figure>\n",
-        e.anomalous == true ? " anomalous" : "", w.empty() ? "" : " " + w, e.index, fmt::format("{:.17g}", *e.score),
-        html_escape(p.kind), e.path.empty() ? "" : html_escape(pictures.link(e.path)), picture, html_escape(e.path), number(*e.score),
-        decision_badge(e), w.empty() ? "" : fmt::format(" <span class=\"badge wrong\">{}</span>", w == "fp" ? "false positive" : "false negative"),
-        e.label == kNoLabel ? "" : fmt::format(" <span class=\"where\">label {}{}</span>", e.label, e.defect.empty() ? "" : " " + html_escape(e.defect)),
-        p.note.empty() || p.src.empty() ? "" : fmt::format(" <span class=\"where\">{}</span>", html_escape(p.note)));
-    if (c.progress) c.progress(k + 1, chosen.size());
-  }
-  gallery += "</div>\n</section>\n";
-
-  // The table's data, in its first order (score, highest first; errors last).
-  std::vector<std::size_t> order(entries.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (entries[a].score.has_value() != entries[b].score.has_value()) return entries[a].score.has_value();
-    return entries[a].score && *entries[a].score > *entries[b].score;
-  });
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  const auto null = nlohmann::ordered_json(nullptr);
-  for (std::size_t i : order) {
-    const ReportEntry& e = entries[i];
-    const std::string src = pictures.table_src(e);
-    const auto g = gallery_position.find(i);
-    rows.push_back({e.index, e.path, e.score ? nlohmann::ordered_json(*e.score) : null,
-                    e.anomalous ? nlohmann::ordered_json(*e.anomalous ? 1 : 0) : null,
-                    e.label == kNoLabel ? null : nlohmann::ordered_json(e.label), e.defect,
-                    e.error.empty() && e.score ? null : nlohmann::ordered_json(e.error.empty() ? "no score" : e.error),
-                    src.empty() ? null : nlohmann::ordered_json(src),
-                    e.path.empty() ? null : nlohmann::ordered_json(pictures.link(e.path)),
-                    g == gallery_position.end() ? null : nlohmann::ordered_json(g->second), wrong(e)});
-  }
-  const bool labelled = c.counts.labelled_normal + c.counts.labelled_anomalous > 0;
-  const nlohmann::ordered_json data = {{"rows", rows}, {"labels", labelled}};
-
-  std::string table = fmt::format(
-      "<section id=\"records\">\n<h2>All records</h2>\n<div class=\"controls\"><label>Show <select id=\"records-filter\">"
-      "<option value=\"all\">all</option><option value=\"anomalous\">anomalous</option><option value=\"normal\">normal"
-      "</option><option value=\"errors\">errors</option>{}</select></label><input type=\"search\" id=\"records-search\" "
-      "placeholder=\"path contains…\" aria-label=\"filter by path\"><span id=\"records-shown\" class=\"note\"></span></div>\n"
-      "<noscript><p class=\"note\">The table needs JavaScript.</p></noscript>\n"
-      "<table id=\"records-table\"><thead><tr><th class=\"sortable\" data-key=\"0\">#</th><th class=\"pic\">picture</th>"
-      "<th class=\"sortable\" data-key=\"1\">path</th><th class=\"sortable\" data-key=\"2\">score</th><th>decision</th>{}"
-      "<th>error</th></tr></thead>\n<tbody id=\"records-body\"></tbody></table>\n<button type=\"button\" id=\"records-more\" "
-      "hidden>Show more</button>\n</section>\n",
-      labelled ? "<option value=\"wrong\">false positives and negatives</option>" : "", labelled ? "<th>label</th>" : "");
+  const std::string gallery = gallery_section(c, pictures, gallery_position);
+  const std::string table = table_section(c, pictures, gallery_position);
 
   const std::string error_script = detail::kErrorScript, table_script = detail::kTableScript;
   std::string html = fmt::format(
@@ -329,9 +340,8 @@ nlohmann::ordered_json write_report_page(const PageContent& c) {
   html += gallery;
   html += table;
   html += fmt::format("<footer>rd-report {}: pictures {} the page. Numbers as JSON: <code>rd-report --json</code>."
-                      "</footer>\n<script type=\"application/json\" id=\"rd-data\">{}</script>\n<script>{}</script>\n"
-                      "</body>\n</html>\n",
-                      RD_VERSION, o.embed ? "are embedded in" : "are linked from", script_json(data), table_script);
+                      "</footer>\n<script>{}</script>\n</body>\n</html>\n",
+                      RD_VERSION, o.embed ? "are embedded in" : "are linked from", table_script);
   nlohmann::ordered_json counts = pictures.counts();
   if (!page.parent_path().empty()) {
     std::error_code ec;

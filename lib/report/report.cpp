@@ -61,6 +61,65 @@ nlohmann::ordered_json optional_number(const std::optional<double>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
+ReportCounts count_entries(const std::vector<ReportEntry>& entries, std::set<double>& thresholds,
+                           std::map<std::string, std::size_t>& precisions) {
+  ReportCounts c;
+  for (const ReportEntry& e : entries) {
+    ++c.records;
+    if (!e.score) {
+      ++c.errors;
+      continue;
+    }
+    ++c.scored;
+    ++precisions[e.precision];
+    if (e.anomalous) (*e.anomalous ? c.anomalous : c.normal) += 1; else ++c.undecided;
+    if (e.threshold) thresholds.insert(*e.threshold);
+    if (e.label == 0) ++c.labelled_normal; else if (e.label == 1) ++c.labelled_anomalous; else ++c.unlabelled;
+    if (e.label == 0 && e.anomalous == true) ++c.false_positives;
+    if (e.label == 1 && e.anomalous == false) ++c.false_negatives;
+  }
+  return c;
+}
+
+nlohmann::ordered_json counts_json(const ReportCounts& c) {
+  return {{"records", c.records},         {"scored", c.scored},
+          {"errors", c.errors},           {"anomalous", c.anomalous},
+          {"normal", c.normal},           {"undecided", c.undecided},
+          {"labelled_normal", c.labelled_normal}, {"labelled_anomalous", c.labelled_anomalous},
+          {"unlabelled", c.unlabelled},   {"false_positives", c.false_positives},
+          {"false_negatives", c.false_negatives}};
+}
+
+// The drift test's numbers; those of a verdict only when there is one.
+nlohmann::ordered_json drift_json(const DriftResult& d, const std::string& reason) {
+  const auto text = [](const std::string& t) { return t.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t); };
+  nlohmann::ordered_json j = {{"verdict", drift_verdict_name(d.verdict)},
+                              {"direction", text(d.direction)},
+                              {"reason", text(reason)},
+                              {"basis", nullptr},
+                              {"records", d.records},
+                              {"min_records", d.min_records},
+                              {"false_alarm_rate", d.options.false_alarm_rate},
+                              {"outlier_share", d.options.outlier_share}};
+  if (!d.validation) return j;
+  j["validation"] = {{"count", d.validation}, {"median", d.validation_median}, {"std", d.validation_std}};
+  if (d.records) {
+    j["run_median"] = d.run_median;
+    j["shift_in_std"] = optional_number(d.shift);
+    j["share_below_validation_median"] = d.share_below;
+    nlohmann::ordered_json q = nlohmann::ordered_json::array();
+    for (const DriftQuantile& x : d.quantiles) q.push_back({{"level", x.level}, {"run", x.run}, {"validation", x.validation}});
+    j["quantiles"] = q;
+  }
+  if (d.verdict == DriftVerdict::drift || d.verdict == DriftVerdict::no_drift) {
+    j["no_drift_share_range"] = {d.share_low, d.share_high};
+    j["p_value"] = d.p_value;
+    j["p_higher"] = d.p_higher;
+    j["p_lower"] = d.p_lower;
+  }
+  return j;
+}
+
 }  // namespace
 
 double precision_tolerance(const std::string& precision) {
@@ -203,49 +262,15 @@ void Reporter::add(const RecordFields& record, const std::string& where) {
 
 ReportSummary Reporter::finish() {
   ReportSummary s;
-  ReportCounts& c = s.counts;
   std::set<double> thresholds;
   std::map<std::string, std::size_t> precisions;
-  for (const ReportEntry& e : entries_) {
-    ++c.records;
-    if (!e.score) {
-      ++c.errors;
-      continue;
-    }
-    ++c.scored;
-    ++precisions[e.precision];
-    if (e.anomalous) (*e.anomalous ? c.anomalous : c.normal) += 1; else ++c.undecided;
-    if (e.threshold) thresholds.insert(*e.threshold);
-    if (e.label == 0) ++c.labelled_normal; else if (e.label == 1) ++c.labelled_anomalous; else ++c.unlabelled;
-    if (e.label == 0 && e.anomalous == true) ++c.false_positives;
-    if (e.label == 1 && e.anomalous == false) ++c.false_negatives;
-  }
+  s.counts = count_entries(entries_, thresholds, precisions);
+  const ReportCounts& c = s.counts;
 
-  // Drift: the labelled-normal records when there are labels, else every scored record.
-  PageContent page;
   const bool labelled = c.labelled_normal + c.labelled_anomalous > 0;
-  std::vector<double> validation;
-  std::string basis = labelled ? "labelled_normal" : "all_scored";
-  std::string drift_reason;
-  if (!options_.model) drift_reason = "no model given (-m MODEL): no validation scores to compare with";
-  else if ((validation = validation_scores(options_.model->meta)).empty())
-    drift_reason = fmt::format("model '{}' has no validation scores (train it with --val)", options_.model->path);
-  const std::string val_precision = options_.model ? validation_precision(options_.model->meta) : "fp32";
-  std::vector<DriftSample> samples;
-  std::map<std::string, double> tolerances;
-  for (const ReportEntry& e : entries_) {
-    if (!e.score || (labelled && e.label != 0)) continue;
-    double tolerance = 0;
-    if (e.precision != val_precision)
-      tolerance = options_.precision_tolerance ? *options_.precision_tolerance : precision_tolerance(e.precision);
-    tolerances[e.precision] = tolerance;
-    samples.push_back({*e.score, tolerance});
-  }
-  s.drift = assess_drift(samples, validation, options_.drift);
-  s.drift_tested = !validation.empty();
-  if (s.drift.verdict == DriftVerdict::too_few_records)
-    drift_reason = fmt::format("{} {} records; at least {} are needed with {} validation scores", s.drift.records,
-                               labelled ? "labelled-normal" : "scored", s.drift.min_records, s.drift.validation);
+  DriftRun drift_run = test_drift(labelled);
+  s.drift = drift_run.result;
+  s.drift_tested = !drift_run.validation.empty();
 
   // Metrics, when both classes are labelled: rd-eval's Evaluator on the same records.
   std::optional<EvalReport> metrics;
@@ -264,12 +289,63 @@ ReportSummary Reporter::finish() {
   nlohmann::ordered_json& j = s.json;
   j["page"] = options_.output.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(options_.output);
   j["made"] = options_.made;
-  j["counts"] = {{"records", c.records},     {"scored", c.scored},
-                 {"errors", c.errors},       {"anomalous", c.anomalous},
-                 {"normal", c.normal},       {"undecided", c.undecided},
-                 {"labelled_normal", c.labelled_normal}, {"labelled_anomalous", c.labelled_anomalous},
-                 {"unlabelled", c.unlabelled}, {"false_positives", c.false_positives},
-                 {"false_negatives", c.false_negatives}};
+  j["counts"] = counts_json(c);
+  j["model"] = model_json();
+  j["precisions"] = precisions;
+  j["threshold"] = threshold_json(thresholds);
+  nlohmann::ordered_json& drift = j["drift"] = drift_json(s.drift, drift_run.reason);
+  drift["basis"] = labelled ? "labelled_normal" : "all_scored";
+  if (s.drift_tested) {
+    drift["validation"]["precision"] = drift_run.validation_precision;
+    drift["precision_tolerance"] = drift_run.tolerances;
+  }
+  j["metrics"] = metrics ? report_to_json(*metrics) : nlohmann::ordered_json(nullptr);
+  if (!metrics) j["metrics_reason"] = metrics_reason;
+
+  if (!options_.output.empty()) {
+    PageContent page;
+    page.options = &options_;
+    page.entries = &entries_;
+    page.counts = c;
+    page.summary = &j;
+    page.drift = &s.drift;
+    page.drift_reason = drift_run.reason;
+    page.validation = drift_run.validation;
+    page.metrics = metrics ? &*metrics : nullptr;
+    page.metrics_reason = metrics_reason;
+    if (j["threshold"]["value"].is_number()) page.threshold = j["threshold"]["value"].get<double>();
+    page.warn = callbacks_.warn;
+    page.progress = callbacks_.progress;
+    j["pictures"] = write_report_page(page);
+  }
+  return s;
+}
+
+// Drift: the labelled-normal records when there are labels, else every scored record, each with
+// its precision's tolerance, against the model's validation scores.
+Reporter::DriftRun Reporter::test_drift(bool labelled) const {
+  DriftRun run;
+  if (!options_.model) run.reason = "no model given (-m MODEL): no validation scores to compare with";
+  else if ((run.validation = validation_scores(options_.model->meta)).empty())
+    run.reason = fmt::format("model '{}' has no validation scores (train it with --val)", options_.model->path);
+  run.validation_precision = options_.model ? validation_precision(options_.model->meta) : "fp32";
+  std::vector<DriftSample> samples;
+  for (const ReportEntry& e : entries_) {
+    if (!e.score || (labelled && e.label != 0)) continue;
+    double tolerance = 0;
+    if (e.precision != run.validation_precision)
+      tolerance = options_.precision_tolerance ? *options_.precision_tolerance : precision_tolerance(e.precision);
+    run.tolerances[e.precision] = tolerance;
+    samples.push_back({*e.score, tolerance});
+  }
+  run.result = assess_drift(samples, run.validation, options_.drift);
+  if (run.result.verdict == DriftVerdict::too_few_records)
+    run.reason = fmt::format("{} {} records; at least {} are needed with {} validation scores", run.result.records,
+                             labelled ? "labelled-normal" : "scored", run.result.min_records, run.result.validation);
+  return run;
+}
+
+nlohmann::ordered_json Reporter::model_json() const {
   nlohmann::ordered_json model = nlohmann::ordered_json::object();
   model["id"] = options_.model ? nlohmann::ordered_json(options_.model->id)
                                : record_model_ ? nlohmann::ordered_json(*record_model_) : nlohmann::ordered_json(nullptr);
@@ -280,73 +356,17 @@ ReportSummary Reporter::finish() {
       if (m.contains(key)) model[key] = m[key];
     if (!m.contains("method")) model["method"] = "rd4ad";
   }
-  j["model"] = model;
-  j["precisions"] = precisions;
-  nlohmann::ordered_json threshold = {{"value", nullptr}, {"source", nullptr}};
-  if (options_.threshold) {
-    threshold = {{"value", options_.threshold->value}, {"source", options_.threshold_source}};
-  } else if (thresholds.size() == 1) {
-    threshold = {{"value", *thresholds.begin()}, {"source", "records"}};
-  } else if (thresholds.size() > 1) {
-    threshold = {{"value", nullptr}, {"source", "records"}, {"values", thresholds}};
-    warn(fmt::format("the records were decided at {} different thresholds ({} to {}); no threshold is drawn",
-                     thresholds.size(), *thresholds.begin(), *thresholds.rbegin()));
-  }
-  j["threshold"] = threshold;
-  const DriftResult& d = s.drift;
-  nlohmann::ordered_json drift = {{"verdict", drift_verdict_name(d.verdict)},
-                                  {"direction", d.direction.empty() ? nlohmann::ordered_json(nullptr)
-                                                                    : nlohmann::ordered_json(d.direction)},
-                                  {"reason", drift_reason.empty() ? nlohmann::ordered_json(nullptr)
-                                                                  : nlohmann::ordered_json(drift_reason)},
-                                  {"basis", basis},
-                                  {"records", d.records},
-                                  {"min_records", d.min_records},
-                                  {"false_alarm_rate", d.options.false_alarm_rate},
-                                  {"outlier_share", d.options.outlier_share}};
-  if (s.drift_tested) {
-    drift["validation"] = {{"count", d.validation}, {"median", d.validation_median}, {"std", d.validation_std},
-                           {"precision", val_precision}};
-    drift["precision_tolerance"] = tolerances;
-    if (d.records) {
-      drift["run_median"] = d.run_median;
-      drift["shift_in_std"] = optional_number(d.shift);
-      drift["share_below_validation_median"] = d.share_below;
-      nlohmann::ordered_json q = nlohmann::ordered_json::array();
-      for (const DriftQuantile& x : d.quantiles) q.push_back({{"level", x.level}, {"run", x.run}, {"validation", x.validation}});
-      drift["quantiles"] = q;
-    }
-    if (d.verdict == DriftVerdict::drift || d.verdict == DriftVerdict::no_drift) {
-      drift["no_drift_share_range"] = {d.share_low, d.share_high};
-      drift["p_value"] = d.p_value;
-      drift["p_higher"] = d.p_higher;
-      drift["p_lower"] = d.p_lower;
-    }
-  }
-  j["drift"] = drift;
-  if (metrics) {
-    j["metrics"] = report_to_json(*metrics);
-  } else {
-    j["metrics"] = nullptr;
-    j["metrics_reason"] = metrics_reason;
-  }
+  return model;
+}
 
-  if (!options_.output.empty()) {
-    page.options = &options_;
-    page.entries = &entries_;
-    page.counts = c;
-    page.summary = &j;
-    page.drift = &s.drift;
-    page.drift_reason = drift_reason;
-    page.validation = validation;
-    page.metrics = metrics ? &*metrics : nullptr;
-    page.metrics_reason = metrics_reason;
-    if (threshold["value"].is_number()) page.threshold = threshold["value"].get<double>();
-    page.warn = callbacks_.warn;
-    page.progress = callbacks_.progress;
-    j["pictures"] = write_report_page(page);
-  }
-  return s;
+// -t's threshold, else the one the records were decided at; several are named, none drawn.
+nlohmann::ordered_json Reporter::threshold_json(const std::set<double>& thresholds) const {
+  if (options_.threshold) return {{"value", options_.threshold->value}, {"source", options_.threshold_source}};
+  if (thresholds.size() == 1) return {{"value", *thresholds.begin()}, {"source", "records"}};
+  if (thresholds.empty()) return {{"value", nullptr}, {"source", nullptr}};
+  warn(fmt::format("the records were decided at {} different thresholds ({} to {}); no threshold is drawn",
+                   thresholds.size(), *thresholds.begin(), *thresholds.rbegin()));
+  return {{"value", nullptr}, {"source", "records"}, {"values", thresholds}};
 }
 
 }  // namespace rd

@@ -11,6 +11,7 @@
 #include <istream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,16 @@ class Reporter {
  private:
   void warn(const std::string& message) const;
   void check_model(const std::string& id, const std::string& where);
+  struct DriftRun {
+    DriftResult result;
+    std::vector<double> validation;
+    std::string reason;  // why there is no verdict
+    std::string validation_precision;
+    std::map<std::string, double> tolerances;  // by precision, of the records tested
+  };
+  DriftRun test_drift(bool labelled) const;
+  nlohmann::ordered_json model_json() const;
+  nlohmann::ordered_json threshold_json(const std::set<double>& thresholds) const;
 
   ReportOptions options_;
   ReportCallbacks callbacks_;
