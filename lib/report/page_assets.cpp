@@ -94,7 +94,8 @@ const char* const kErrorScript = R"js(
 )js";
 
 // The table of every record: built from the JSON block in pages of 200 rows (more as the reader
-// scrolls), sorted by clicking a header, filtered by decision and by a text in the path.
+// scrolls), sorted by clicking a header, filtered by decision and by a text in the path; the
+// address's #fragment holds the view.
 // Row: [index, path, score, decided anomalous (1/0/null), label (1/0/null), defect, error,
 //       picture src, image link, gallery position, "fp"/"fn"/""].
 const char* const kTableScript = R"js(
@@ -187,20 +188,52 @@ const char* const kTableScript = R"js(
     }
     showMore();
   }
-  for (var i = 0; i < headers.length; i++) {
-    headers[i].addEventListener('click', function (e) {
-      var key = Number(e.currentTarget.getAttribute('data-key'));
-      state.dir = key === state.key ? -state.dir : key === 2 ? -1 : 1;
-      state.key = key;
-      update();
-    });
+  // The view lives in the address too (#sort=path&dir=asc&filter=errors&q=cam2), so a filtered
+  // table can be linked to and reloaded.
+  var KEYS = ['index', 'path', 'score'];
+  function readHash() {
+    var parts = location.hash.replace(/^#/, '').split('&'), sorted = false, directed = false;
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf('=');
+      if (eq < 0) continue;
+      var k = parts[i].slice(0, eq), v;
+      try { v = decodeURIComponent(parts[i].slice(eq + 1)); } catch (err) { continue; }
+      if (k === 'sort' && KEYS.indexOf(v) >= 0) { state.key = KEYS.indexOf(v); sorted = true; }
+      else if (k === 'dir' && (v === 'asc' || v === 'desc')) { state.dir = v === 'asc' ? 1 : -1; directed = true; }
+      else if (k === 'filter' && /^(all|anomalous|normal|errors|wrong)$/.test(v)) state.filter = v;
+      else if (k === 'q') state.q = v.toLowerCase();
+    }
+    if (sorted && !directed) state.dir = state.key === 2 ? -1 : 1;
+    filterEl.value = state.filter;
+    searchEl.value = state.q;
   }
-  filterEl.addEventListener('change', function () { state.filter = filterEl.value; update(); });
+  function writeHash() {
+    var h = 'sort=' + KEYS[state.key] + '&dir=' + (state.dir > 0 ? 'asc' : 'desc');
+    if (state.filter !== 'all') h += '&filter=' + state.filter;
+    if (state.q) h += '&q=' + encodeURIComponent(state.q);
+    try { history.replaceState(null, '', '#' + h); } catch (err) { /* a browser that refuses it on file: */ }
+  }
+  function sortBy(e) {
+    if (e.type === 'keydown' && e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    var key = Number(e.currentTarget.getAttribute('data-key'));
+    state.dir = key === state.key ? -state.dir : key === 2 ? -1 : 1;
+    state.key = key;
+    update();
+    writeHash();
+  }
+  for (var i = 0; i < headers.length; i++) {
+    headers[i].tabIndex = 0;
+    headers[i].addEventListener('click', sortBy);
+    headers[i].addEventListener('keydown', sortBy);
+  }
+  filterEl.addEventListener('change', function () { state.filter = filterEl.value; update(); writeHash(); });
   var timer = null;
   searchEl.addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { state.q = searchEl.value.toLowerCase(); update(); }, 150);
+    timer = setTimeout(function () { state.q = searchEl.value.toLowerCase(); update(); writeHash(); }, 150);
   });
+  window.addEventListener('hashchange', function () { readHash(); update(); });
   more.addEventListener('click', showMore);
   if ('IntersectionObserver' in window) {
     new IntersectionObserver(function (entries) {
@@ -208,6 +241,7 @@ const char* const kTableScript = R"js(
     }, { rootMargin: '600px' }).observe(more);
   }
   var started = performance.now();
+  readHash();
   update();
   var root = document.documentElement;
   root.setAttribute('data-table-ms', Math.round(performance.now() - started));

@@ -155,6 +155,18 @@ assert_eq "$(field dom.json 'd["bars"] > 5, d["threshold_lines"], d["validation_
   "(True, 1, 1, 'no_drift')" "histogram bars, threshold and validation lines, verdict"
 assert_contains "$(field dom.json 'd["texts"]')" "images/<script>alert(1)</script>.png" "the hostile name as text"
 
+# The table's view from the address: filtered, sorted by path, searched.
+browse "normal/report.html#filter=anomalous"
+page_ok "filtered table"
+assert_eq "$(field dom.json 'len(d["rows"]), {r["decision"] for r in d["rows"]}')" "($want, {'ANOMALOUS'})" \
+  "#filter=anomalous shows the anomalous records only"
+browse "normal/report.html#sort=path&dir=asc&q=normal_1"
+assert_eq "$(field dom.json '[r["path"] for r in d["rows"]] == sorted(r["path"] for r in d["rows"])')" True \
+  "#sort=path&dir=asc sorts by path"
+matching=$("$py" -c 'import json; print(sum("normal_1" in json.loads(l)["path"] for l in open("normal.jsonl")))')
+assert_eq "$(field dom.json 'len(d["rows"]), all("normal_1" in r["path"] for r in d["rows"])')" "($matching, True)" \
+  "#q= filters by the path"
+
 browse drifted/report.html
 page_ok "drifted page"
 assert_eq "$(field dom.json 'd["verdict"], len(d["rows"]), d["rows"][-1]["decision"]')" "('drift', 61, 'error')" \
