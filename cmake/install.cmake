@@ -102,9 +102,10 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "anomaly detection by reverse distillation
 # One quoted string: a CMake list would take the semicolons for separators.
 set(CPACK_PACKAGE_DESCRIPTION "rd finds defects in camera images of a product. rd-train learns a model \
 from images of good parts; rd-score gives each new image an anomaly score and map as JSON lines; \
-rd-threshold turns scores into pass/fail, rd-map draws overlays and rd-eval computes AUROC, AUPRO \
-and F1. It implements Anomaly Detection via Reverse Distillation from One-Class Embedding (Deng \
-and Li, CVPR 2022) on LibTorch, and reads torchvision's and the paper's PyTorch weights.")
+rd-threshold turns scores into pass/fail, rd-map draws overlays, rd-eval computes AUROC, AUPRO \
+and F1, and rd-report makes one HTML page of a run with a drift check. It implements Anomaly \
+Detection via Reverse Distillation from One-Class Embedding (Deng and Li, CVPR 2022) on LibTorch, \
+and reads torchvision's and the paper's PyTorch weights.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # the tools are built with debug info: ~50 MB each unstripped
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # rd_<version>_<arch>.deb

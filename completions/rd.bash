@@ -1,4 +1,5 @@
-# bash completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export.
+# bash completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export,
+# rd-report.
 #
 # Installed once per tool name into share/bash-completion/completions (bash-completion loads it
 # on the first <Tab> after the command), or load it by hand:  source completions/rd.bash
@@ -32,6 +33,12 @@ _rd_eval_args='-f --format --by --curves --fpr-limit --pro-mode --exact-pixels -
 
 _rd_export_opts="--model --output --opset --no-map --map-mode --reduce --precision $_rd_common_opts"
 _rd_export_args='-m --model -o --output --opset --map-mode --reduce --precision --threads'
+
+_rd_report_opts="--output --model --threshold --pixel-threshold --colormap --title --gallery --embed
+  --embed-limit --json --fail-on-drift --false-alarm-rate --outlier-share --precision-tolerance --no-pixel
+  --max-pixels $_rd_common_opts"
+_rd_report_args='-o --output -m --model -t --threshold --pixel-threshold --colormap --title --gallery
+  --embed-limit --false-alarm-rate --outlier-share --precision-tolerance --max-pixels --threads'
 
 _rd_threshold_fit_opts="--method --pixel --model --from-model --output $_rd_common_opts"
 _rd_threshold_fit_args='--method -m --model -o --output --threads'
@@ -103,7 +110,9 @@ _rd_complete_value() {
     rd-score:--precision | rd-map:--precision) _rd_choices fp32 bf16 int8 auto ;;
     rd-map:-t | rd-map:--threshold | rd-threshold-apply:-t | rd-threshold-apply:--threshold) _rd_files json ;;
     rd-map:--normalize) _rd_choices fixed per-image ;;
-    rd-map:--colormap) _rd_choices jet turbo inferno ;;
+    rd-map:--colormap | rd-report:--colormap) _rd_choices jet turbo inferno ;;
+    rd-report:-o | rd-report:--output) _rd_files html ;;
+    rd-report:-t | rd-report:--threshold | rd-report:--pixel-threshold) _rd_files json ;;
     rd-map:--format) _rd_choices png jpg ;;
     rd-eval:-f | rd-eval:--format) _rd_choices json table csv markdown ;;
     rd-eval:--by) _rd_choices defect ;;
@@ -163,6 +172,7 @@ _rd_score() { _rd_complete rd-score "$_rd_score_opts" "$_rd_score_args"; }
 _rd_map() { _rd_complete rd-map "$_rd_map_opts" "$_rd_map_args"; }
 _rd_eval() { _rd_complete rd-eval "$_rd_eval_opts" "$_rd_eval_args"; }
 _rd_export() { _rd_complete rd-export "$_rd_export_opts" "$_rd_export_args"; }
+_rd_report() { _rd_complete rd-report "$_rd_report_opts" "$_rd_report_args"; }
 
 _rd_threshold() {
   local i command=""
@@ -193,3 +203,4 @@ complete -F _rd_threshold rd-threshold
 complete -F _rd_map rd-map
 complete -F _rd_eval rd-eval
 complete -F _rd_export rd-export
+complete -F _rd_report rd-report

@@ -1,4 +1,5 @@
-# fish completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export.
+# fish completion for the rd tools: rd-train, rd-score, rd-threshold, rd-map, rd-eval, rd-export,
+# rd-report.
 # Installed as share/fish/vendor_completions.d/<tool>.fish for each tool (the same file), or
 # load it by hand:  source completions/rd.fish
 #
@@ -147,3 +148,28 @@ complete -c rd-export -s v -l verbose -d 'Print more details on stderr'
 complete -c rd-export -l threads -x -d 'Threads to use'
 complete -c rd-export -l progress -d 'Show a progress bar even when stderr is not a terminal'
 complete -c rd-export -l no-progress -d 'Never show a progress bar'
+
+# rd-report
+complete -c rd-report -s o -l output -x -a '(__fish_complete_suffix .html)' -d 'HTML page to write'
+complete -c rd-report -s m -l model -x -a '(__fish_complete_suffix .rdm)' -d 'Model the records were scored with'
+complete -c rd-report -s t -l threshold -x -a '(__fish_complete_suffix .json)' -d 'Image threshold file that decides every record'
+complete -c rd-report -l pixel-threshold -x -a '(__fish_complete_suffix .json)' -d 'Pixel threshold file: colour scale of drawn maps'
+complete -c rd-report -l colormap -x -a 'jet turbo inferno' -d 'Colour map of drawn maps'
+complete -c rd-report -l title -x -d 'The page title'
+complete -c rd-report -l gallery -x -d 'Pictures in the gallery (default 24)'
+complete -c rd-report -l embed -d 'Embed the pictures in the page'
+complete -c rd-report -l embed-limit -x -d 'With --embed: megabytes of embedded pictures at most (default 20)'
+complete -c rd-report -l json -d 'Print the numbers as one JSON object'
+complete -c rd-report -l fail-on-drift -d 'Exit 1 when the run has drifted'
+complete -c rd-report -l false-alarm-rate -x -d 'Chance that a run without drift is called drift (default 0.001)'
+complete -c rd-report -l outlier-share -x -d 'Share of the run that may differ without being drift (default 0.2)'
+complete -c rd-report -l precision-tolerance -x -d 'Relative score change allowed at another precision'
+complete -c rd-report -l no-pixel -d 'No pixel metrics'
+complete -c rd-report -l max-pixels -x -d 'Refuse images larger than this'
+complete -c rd-report -s h -l help -d 'Print the options and exit'
+complete -c rd-report -l version -d 'Print the version and exit'
+complete -c rd-report -s q -l quiet -d 'Print only errors on stderr'
+complete -c rd-report -s v -l verbose -d 'Print more details on stderr'
+complete -c rd-report -l threads -x -d 'Threads to use'
+complete -c rd-report -l progress -d 'Show a progress bar even when stderr is not a terminal'
+complete -c rd-report -l no-progress -d 'Never show a progress bar'

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rd needs, on Debian 12 (bookworm) and Debian 13 (trixie): every name
 # below exists in both (llvm-defaults' libclang-rt-dev follows each release's clang). --test adds
-# what the tests compare against (PyTorch, torchvision, SciPy, scikit-learn and ONNX for /usr/bin/python3; Node.js and npm for
-# onnxruntime-node); --fuzz adds clang and its libFuzzer runtime (tests/fuzz/run.sh). Skips apt
-# when all are present.
+# what the tests compare against (PyTorch, torchvision, SciPy, scikit-learn and ONNX for
+# /usr/bin/python3; Node.js and npm for onnxruntime-node; Chromium, run headless on rd-report's
+# page); --fuzz adds clang and its libFuzzer runtime (tests/fuzz/run.sh). Skips apt when all are
+# present.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
@@ -15,6 +16,8 @@ if [[ " $* " == *" --test "* ]]; then
   pkgs+=(python3-onnx python3-tifffile)
   # node and npm run onnxruntime-node on exported models; a machine with its own Node.js keeps it.
   command -v npm >/dev/null || pkgs+=(nodejs npm)
+  # rd-report's page is checked in a real browser (tests/cli/rd_report_test.sh, headless).
+  pkgs+=(chromium)
 fi
 [[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-dev)
 missing=()

@@ -12,26 +12,32 @@
 #   3  fatal: unreadable or corrupt model, cannot write
 #   4  no anomaly, but some images could not be read (their records carry "error")
 #
-# Usage: check-images.sh -m MODEL -t THRESHOLD [-o RECORDS.jsonl] [--] IMAGE|DIR...
+# With --report PAGE.html, rd-report also makes one page of the run with its pictures embedded
+# (a job artifact to open in the browser: the anomalous images with their heat maps, the scores
+# against the model's validation scores, and a drift warning in the log when the images no longer
+# look like those; a drift does not change the exit status).
+#
+# Usage: check-images.sh -m MODEL -t THRESHOLD [-o RECORDS.jsonl] [--report PAGE.html] [--] IMAGE|DIR...
 #        (or '-' to read paths from stdin, as rd-score does)
-# Environment: RD_BIN  directory holding rd-score and rd-threshold (default: found on PATH)
+# Environment: RD_BIN  directory holding rd-score, rd-threshold and rd-report (default: found on PATH)
 set -euo pipefail
 
 usage() {
-  echo "usage: check-images.sh -m MODEL -t THRESHOLD [-o RECORDS.jsonl] [--] IMAGE|DIR..." >&2
+  echo "usage: check-images.sh -m MODEL -t THRESHOLD [-o RECORDS.jsonl] [--report PAGE.html] [--] IMAGE|DIR..." >&2
   exit 2
 }
 
-model="" threshold="" records=""
+model="" threshold="" records="" report=""
 inputs=()
 while (($#)); do
   case $1 in
-    -m|--model|-t|--threshold|-o|--output)
+    -m|--model|-t|--threshold|-o|--output|--report)
       (($# >= 2)) || usage
       case $1 in
         -m|--model) model=$2 ;;
         -t|--threshold) threshold=$2 ;;
         -o|--output) records=$2 ;;
+        --report) report=$2 ;;
       esac
       shift 2 ;;
     --) shift; inputs+=("$@"); break ;;
@@ -74,7 +80,18 @@ where=""
 [[ -z $tmp ]] && where=" (records in $records)"
 echo "check-images: $(wc -l <"$records") record(s), $anomalous anomalous, $failed failed$where"
 
+report_status=0
+if [[ -n $report ]]; then
+  "${rd}rd-report" -m "$model" -o "$report" --embed --title "check-images" "$records" || report_status=$?
+  if ((report_status == 0 || report_status == 4)); then
+    report_status=0
+    echo "check-images: report in $report"
+  fi
+fi
+
 # rd-score's fatal statuses (2, 3) come first: then the threshold saw only part of the images.
 if ((score_status != 0 && score_status != 4)); then exit "$score_status"; fi
 if ((apply_status != 0)); then exit "$apply_status"; fi
+# A report that could not be made (2, 3) is the job's failure only when the images passed.
+if ((report_status != 0 && score_status == 0)); then exit "$report_status"; fi
 exit "$score_status"

@@ -8,30 +8,33 @@
 # A lock (flock) keeps two runs from scoring the same images when one night's run is still busy
 # at the next start: the later run logs that and exits 0. Each night's messages go to
 # LOG_DIR/nightly-YYYY-MM-DD.log. With -t, tonight's anomalous records are also written to
-# OUT_DIR/anomalies-YYYY-MM-DD.jsonl.
+# OUT_DIR/anomalies-YYYY-MM-DD.jsonl. With --report DIR, rd-report makes a page of tonight's new
+# records, DIR/YYYY-MM-DD/index.html (with the model's drift check; its verdict goes to the log),
+# and DIR/latest points at it: publish DIR with any static web server.
 #
 # Usage: nightly-score.sh -m MODEL [-t THRESHOLD] [--shard K/N] [--log-dir DIR] [--lock FILE]
-#                         INPUT_DIR OUT_DIR [-- RD_SCORE_OPTIONS...]
+#                         [--report DIR] INPUT_DIR OUT_DIR [-- RD_SCORE_OPTIONS...]
 # Exit status: rd-score's (0; 4 when some images could not be read: their records carry "error"
-# and are not retried, see README.md), 2 bad arguments or a threshold of another model, 3 fatal.
-# Environment: RD_BIN  directory holding rd-score and rd-threshold (default: found on PATH; cron's
-#              PATH is short, so set it in the crontab).
+# and are not retried, see README.md), 2 bad arguments or a threshold of another model, 3 fatal
+# (also when the report cannot be written).
+# Environment: RD_BIN  directory holding rd-score, rd-threshold and rd-report (default: found on
+#              PATH; cron's PATH is short, so set it in the crontab).
 set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
 usage: nightly-score.sh -m MODEL [-t THRESHOLD] [--shard K/N] [--log-dir DIR] [--lock FILE]
-                        INPUT_DIR OUT_DIR [-- RD_SCORE_OPTIONS...]
+                        [--report DIR] INPUT_DIR OUT_DIR [-- RD_SCORE_OPTIONS...]
 EOF
   exit 2
 }
 
-model="" threshold="" shard="" log_dir="" lock=""
+model="" threshold="" shard="" log_dir="" lock="" report=""
 extra=()
 positional=()
 while (($#)); do
   case $1 in
-    -m|--model|-t|--threshold|--shard|--log-dir|--lock)
+    -m|--model|-t|--threshold|--shard|--log-dir|--lock|--report)
       (($# >= 2)) || usage
       case $1 in
         -m|--model) model=$2 ;;
@@ -39,6 +42,7 @@ while (($#)); do
         --shard) shard=$2 ;;
         --log-dir) log_dir=$2 ;;
         --lock) lock=$2 ;;
+        --report) report=$2 ;;
       esac
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
@@ -109,5 +113,23 @@ if [[ -n $threshold ]]; then
   tail -n "+$((before + 1))" "$results" | grep '"anomalous":true' >>"$out/anomalies$suffix-$today.jsonl" || true
   [[ -s $out/anomalies$suffix-$today.jsonl ]] &&
     log "anomalous tonight: $(wc -l <"$out/anomalies$suffix-$today.jsonl") ($out/anomalies$suffix-$today.jsonl)"
+fi
+if [[ -n $report ]]; then
+  # Tonight's records only: the page is about tonight's images and whether they still look like
+  # the model's validation images. A drift is logged; it does not change the exit status.
+  page=$report/$today$suffix/index.html
+  mkdir -p "$report/$today$suffix"
+  rstatus=0
+  tail -n "+$((before + 1))" "$results" |
+    "${rd}rd-report" -q -m "$model" --title "rd nightly $today$suffix" -o "$page" --json >"${page%.html}.json" ||
+    rstatus=$?
+  if ((rstatus == 0 || rstatus == 4)); then
+    ln -sfn "$today$suffix" "$report/latest$suffix"
+    verdict=$(grep -o '"verdict":"[a-z_]*"' "${page%.html}.json" | head -1 | cut -d'"' -f4)
+    log "report: $page (drift: ${verdict:-unknown})"
+  else
+    log "report failed (status $rstatus)"
+    ((status == 0 || status == 4)) && status=$rstatus
+  fi
 fi
 exit "$status"

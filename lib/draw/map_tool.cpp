@@ -54,8 +54,30 @@ std::optional<bool> bool_field(const RecordFields& fields, const char* key) {
   return it->get<bool>();
 }
 
-// The image as 8-bit BGR, decoded like rd-score decodes it (no EXIF rotation, so the map fits).
-cv::Mat load_image(const std::string& path, int64_t max_pixels) {
+void check_finite(const cv::Mat& map, const std::string& name) {
+  std::size_t bad = 0;
+  for (auto it = map.begin<float>(); it != map.end<float>(); ++it) bad += !std::isfinite(*it);
+  if (bad) throw InputError(fmt::format("anomaly map {} has {} non-finite values (NaN or infinity)", name, bad));
+}
+
+cv::Mat load_map(const RecordFields& fields, const std::string& image_path,
+                 const std::function<cv::Mat(const std::string&)>& compute_map) {
+  const std::string map_path = string_field(fields, "map");
+  cv::Mat map;
+  if (!map_path.empty()) {
+    map = read_anomaly_map(map_path);
+  } else if (compute_map) {
+    map = compute_map(image_path);
+  } else {
+    throw InputError(fmt::format("'{}': the record has no \"map\"; give -m MODEL to compute it", image_path));
+  }
+  check_finite(map, map_path.empty() ? fmt::format("of '{}'", image_path) : fmt::format("'{}'", map_path));
+  return map;
+}
+
+}  // namespace
+
+cv::Mat read_image_bgr8(const std::string& path, int64_t max_pixels) {
   const DecodedImage decoded = decode_image(path, max_pixels);
   cv::Mat bgr, out;
   if (!decoded.rgb8.empty()) {
@@ -67,13 +89,27 @@ cv::Mat load_image(const std::string& path, int64_t max_pixels) {
   return out;
 }
 
-void check_finite(const cv::Mat& map, const std::string& name) {
-  std::size_t bad = 0;
-  for (auto it = map.begin<float>(); it != map.end<float>(); ++it) bad += !std::isfinite(*it);
-  if (bad) throw InputError(fmt::format("anomaly map {} has {} non-finite values (NaN or infinity)", name, bad));
+OverlayInput read_overlay_input(const InputRecord& record, int64_t max_pixels,
+                                const std::function<cv::Mat(const std::string&)>& compute_map) {
+  OverlayInput in;
+  try {
+    in.image = read_image_bgr8(record.path, max_pixels);
+    in.map = load_map(record.fields, record.path, compute_map);
+    const std::string mask = string_field(record.fields, "mask");
+    if (!mask.empty()) in.mask = read_ground_truth_mask(mask, in.image.size());
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    // Messages about a field name no file yet; say which record they are about.
+    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
+    throw;
+  } catch (const cv::Exception& e) {
+    throw InputError(fmt::format("'{}': {}", record.path, e.err));
+  }
+  in.score = number_field(record.fields, "score");
+  in.anomalous = bool_field(record.fields, "anomalous");
+  in.image_threshold = number_field(record.fields, "threshold");
+  return in;
 }
-
-}  // namespace
 
 std::pair<double, double> parse_range(const std::string& text) {
   const auto comma = text.find(',');
@@ -194,39 +230,8 @@ void MapTool::check_model(const RecordFields& fields, const std::string& where) 
                                  "matching -m MODEL or -t FILE", where, it->get<std::string>(), *options_.model_id));
 }
 
-cv::Mat MapTool::load_map(const RecordFields& fields, const std::string& image_path) {
-  const std::string map_path = string_field(fields, "map");
-  cv::Mat map;
-  if (!map_path.empty()) {
-    map = read_anomaly_map(map_path);
-  } else if (callbacks_.compute_map) {
-    map = callbacks_.compute_map(image_path);
-  } else {
-    throw InputError(fmt::format("'{}': the record has no \"map\"; give -m MODEL to compute it", image_path));
-  }
-  check_finite(map, map_path.empty() ? fmt::format("of '{}'", image_path) : fmt::format("'{}'", map_path));
-  return map;
-}
-
 RecordFields MapTool::draw(const InputRecord& record) {
-  OverlayInput in;
-  try {
-    in.image = load_image(record.path, options_.max_pixels);
-    in.map = load_map(record.fields, record.path);
-    const std::string mask = string_field(record.fields, "mask");
-    if (!mask.empty()) in.mask = read_ground_truth_mask(mask, in.image.size());
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    // Messages about a field name no file yet; say which record they are about.
-    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
-    throw;
-  } catch (const cv::Exception& e) {
-    throw InputError(fmt::format("'{}': {}", record.path, e.err));
-  }
-  in.score = number_field(record.fields, "score");
-  in.anomalous = bool_field(record.fields, "anomalous");
-  in.image_threshold = number_field(record.fields, "threshold");
-
+  const OverlayInput in = read_overlay_input(record, options_.max_pixels, callbacks_.compute_map);
   const cv::Mat picture = draw_overlay(in, options_.scale, options_.overlay);
   const std::string path =
       (std::filesystem::path(options_.out_dir) / output_file_name(record.path, options_.format)).string();

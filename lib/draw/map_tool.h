@@ -73,6 +73,17 @@ struct MapToolCounts {
   std::size_t upstream = 0;  // records that came with `error`, passed through unchanged
 };
 
+// An image as 8-bit BGR, decoded as rd-score decodes it (no EXIF rotation, so a map fits it;
+// 16-bit and float images scaled from 0..1 to 0..255). Throws InputError naming the file.
+cv::Mat read_image_bgr8(const std::string& path, int64_t max_pixels);
+
+// One record's inputs to draw_overlay, read as rd-map reads them: the image as 8-bit BGR (decoded
+// as rd-score decodes it), the map from the record's `map` (else compute_map(path), when given),
+// the `mask`, and `score`, `anomalous` and `threshold`. Throws InputError naming the record for an
+// image, map or mask it cannot use (no `map` and no compute_map, non-finite map values).
+OverlayInput read_overlay_input(const InputRecord& record, int64_t max_pixels,
+                                const std::function<cv::Mat(const std::string&)>& compute_map = {});
+
 // The record loop. A record that already has `error` passes through unchanged; a bad record
 // (unusable line, image that does not decode, no `map` and no model, unreadable map, mask or
 // non-finite map) becomes an error record, is reported, and the run goes on. Writing an overlay

@@ -1,5 +1,6 @@
 #include "io/model_file.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -124,6 +125,39 @@ ModelFileContents read_model_file(const std::string& path) {
   if (in.bad() || (size > 0 && in.gcount() != size))
     throw FormatError(fmt::format("'{}': read error: {}", path, std::strerror(errno)));
   return read_model_file_bytes(std::move(bytes), path);
+}
+
+ModelFileContents read_model_metadata(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FormatError(fmt::format("'{}': cannot open: {}", path, std::strerror(errno)));
+  auto fail = [&](const std::string& why) { return FormatError(fmt::format("'{}': {}", path, why)); };
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  unsigned char prefix[kPrefixSize];
+  if (size < std::streamoff(kPrefixSize) || !in.read(reinterpret_cast<char*>(prefix), kPrefixSize) ||
+      std::memcmp(prefix, kMagic, 8) != 0)
+    throw fail(fmt::format("not an rd model file ({} bytes, no rd model header)", std::max<std::streamoff>(size, 0)));
+  const uint32_t version = get_u32(prefix + 8);
+  if (version > kModelFormatVersion)
+    throw fail(fmt::format("model format version {} is newer than this rd reads ({}); upgrade rd",
+                           version, kModelFormatVersion));
+  const uint64_t header_size = get_u64(prefix + 16);
+  if (header_size > uint64_t(size) - kPrefixSize) throw fail("truncated (header runs past the end of the file)");
+  if (uint64_t(size) < aligned(kPrefixSize + header_size) + kDigestSize) throw fail("truncated (no tensor data)");
+  std::string header_text(header_size, '\0');
+  unsigned char digest[kDigestSize];
+  if (!in.read(header_text.data(), std::streamsize(header_size)) || !in.seekg(size - std::streamoff(kDigestSize)) ||
+      !in.read(reinterpret_cast<char*>(digest), kDigestSize))
+    throw fail(fmt::format("read error: {}", std::strerror(errno)));
+  ModelFileContents out;
+  try {
+    out.meta = nlohmann::json::parse(header_text).at("meta");
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(fmt::format("corrupt header: {}", e.what()));
+  }
+  out.digest = fmt::format("{:016x}", get_u64(digest));
+  return out;
 }
 
 ModelFileContents read_model_file_bytes(std::vector<unsigned char> bytes, const std::string& name) {

@@ -40,6 +40,12 @@ std::string write_model_file(const std::string& path, const nlohmann::json& meta
 ModelFileContents read_model_file(const std::string& path);
 ModelFileContents read_model_file_bytes(std::vector<unsigned char> bytes, const std::string& name);
 
+// Reads only the metadata and the model id (the digest stored at the end), for tools that run no
+// network (rd-report): the tensors are neither read nor checksummed, so a 300 MB model costs a
+// few kB of reading. `tensors` is empty. Throws FormatError as read_model_file does for a file
+// that is not an rd model, too short, of a newer version or with a corrupt header.
+ModelFileContents read_model_metadata(const std::string& path);
+
 // 64-bit content hash used for the file checksum and model ids, as 16 hex digits.
 std::string content_digest(const unsigned char* data, size_t size);
 

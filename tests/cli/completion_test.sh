@@ -44,8 +44,8 @@ expect() {  # expect "WORDS..." EXPECTED-LINES...
   [[ $got == "$want" ]] || fail "bash: '$words<TAB>' offers [${got//$'\n'/ }], expected [${want//$'\n'/ }]"
 }
 
-# Loading registers all six tools.
-for tool in rd-train rd-score rd-threshold rd-map rd-eval rd-export; do
+# Loading registers all seven tools.
+for tool in rd-train rd-score rd-threshold rd-map rd-eval rd-export rd-report; do
   out=$(bash --norc --noprofile -c 'source "$1" && complete -p "$2"' _ "$completions/rd.bash" "$tool") ||
     fail "completions/rd.bash does not register $tool"
   assert_contains "$out" "-F " "complete -p $tool"
@@ -78,6 +78,8 @@ expect "rd-threshold fit --method per" percentile:
 expect "rd-threshold fit --method = s" sigma:
 expect "rd-threshold fit --fr" --from-model
 expect "rd-threshold apply --fa" --fail-on-anomaly
+expect "rd-report --fa" --fail-on-drift --false-alarm-rate
+expect "rd-report --colormap " inferno jet turbo
 
 # File names: models for -m, thresholds for -t, weights, directories, anything for inputs.
 expect "rd-score -m " "cam:2.rdm" "model.rdm" "my model.rdm" images maps
@@ -90,17 +92,19 @@ expect "rd-train --weights r" resnet18-f37072fd.pth
 expect "rd-score --maps " images maps
 expect "rd-eval --curves m" maps
 expect "rd-eval s" scores.jsonl
+expect "rd-report -t " threshold.json images maps
+expect "rd-report --pixel-threshold t" threshold.json
 expect "rd-score -m model.rdm i" images
 
-# zsh: the file parses, and compinit registers it for the six commands.
+# zsh: the file parses, and compinit registers it for the seven commands.
 if command -v zsh >/dev/null; then
   zsh -n "$completions/_rd" || fail "zsh -n completions/_rd"
   # The dump goes to a scratch file: compinit replaces its dump file by rename, and as root
   # `-d /dev/null` turned /dev/null into a regular file for the whole machine.
   out=$(zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"
-                   print -r -- $_comps[rd-train] $_comps[rd-score] $_comps[rd-threshold] $_comps[rd-map] $_comps[rd-eval] $_comps[rd-export]' \
+                   print -r -- $_comps[rd-train] $_comps[rd-score] $_comps[rd-threshold] $_comps[rd-map] $_comps[rd-eval] $_comps[rd-export] $_comps[rd-report]' \
           _ "$completions" "$TEST_TMP/zcompdump" 2>&1) || fail "zsh compinit with completions/: $out"
-  assert_eq "$out" "_rd _rd _rd _rd _rd _rd" "zsh completion functions of the six tools"
+  assert_eq "$out" "_rd _rd _rd _rd _rd _rd _rd" "zsh completion functions of the seven tools"
 else
   echo "skip: zsh is not installed; completions/_rd not checked"
 fi
@@ -118,6 +122,7 @@ if command -v fish >/dev/null; then
   assert_eq "$(fish_complete 'rd-threshold fit --method ')" "$(lines f1 fpr: percentile: sigma:)" \
     "fish: rd-threshold fit --method <TAB>"
   assert_eq "$(fish_complete 'rd-eval --format ')" "$(lines csv json markdown table)" "fish: rd-eval --format <TAB>"
+  assert_eq "$(fish_complete 'rd-report --fail')" "--fail-on-drift" "fish: rd-report --fail<TAB>"
   out=$(fish_complete 'rd-score -m ')
   assert_contains "$out" "model.rdm" "fish: rd-score -m <TAB>"
   # The commands of rd-threshold keep their options apart.

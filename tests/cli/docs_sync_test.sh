@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tools=(rd-train rd-score rd-threshold rd-map rd-eval rd-export)
+tools=(rd-train rd-score rd-threshold rd-map rd-eval rd-export rd-report)
 problems=()
 problem() { problems+=("$*"); }
 
@@ -94,8 +94,8 @@ for tool in "${tools[@]}"; do
     compare "$tool" "$help" "$(fish_longs "$tool")" "completions/rd.fish"
   fi
 done
-grep -q "^#compdef rd-train rd-score rd-threshold rd-map rd-eval rd-export\$" "$src/completions/_rd" ||
-  problem "completions/_rd: first line is not '#compdef rd-train rd-score rd-threshold rd-map rd-eval rd-export'"
+grep -q "^#compdef rd-train rd-score rd-threshold rd-map rd-eval rd-export rd-report\$" "$src/completions/_rd" ||
+  problem "completions/_rd: first line is not '#compdef rd-train rd-score rd-threshold rd-map rd-eval rd-export rd-report'"
 
 # Every page: its sections, and the version of the tools in its .TH line.
 for page in "$src"/man/*.[17]; do

@@ -3,8 +3,8 @@
 # arguments with exit 2, and runs in miniature on a tiny generated category with a tiny random
 # model — for real where that takes seconds (CI gate, cron, GNU parallel, Slurm tasks run as plain
 # bash), with DRY_RUN=1 where the real thing takes hours (MVTec AD, Fashion-MNIST), plus a
-# miniature real run of those too. Parts whose tool is missing (rd-threshold, rd-eval, GNU
-# parallel, jq) are skipped with a message.
+# miniature real run of those too. Parts whose tool is missing (rd-threshold, rd-eval, rd-report,
+# GNU parallel, jq) are skipped with a message.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -86,6 +86,14 @@ if have rd-threshold; then
   assert_contains "$(cat ci.out)" "1 image(s) could not be scored:" "failed image listed"
   head -c 1000 m.rdm > torn.rdm
   assert_exit 3 "$check" -m torn.rdm -t pass.json data/tiles/test/good
+  if have rd-report; then
+    rc=0; "$check" -m m.rdm -t fail.json --report ci-report.html data/tiles/test > ci.out 2>&1 || rc=$?
+    assert_eq "$rc" 1 "check-images --report keeps the gate's status"
+    assert_contains "$(cat ci.out)" "check-images: report in ci-report.html" "check-images --report"
+    grep -q 'src="data:image/jpeg;base64,' ci-report.html || fail "check-images --report: pictures not embedded"
+  else
+    skip "rd-report not built: ci/check-images.sh --report not run"
+  fi
 else
   skip "rd-threshold not built: ci/check-images.sh not run"
 fi
@@ -124,6 +132,14 @@ fi
 cat shards/scores.1-of-2.jsonl shards/scores.2-of-2.jsonl > shards.jsonl
 assert_eq "$(paths_of shards.jsonl)" "$(cat test-paths.txt)" "nightly shards cover every image once"
 assert_exit 2 "$nightly" --shard 3 -m m.rdm in night
+if have rd-report; then
+  "$nightly" -m m.rdm --report night-report in night2 || fail "nightly run with --report"
+  [[ -f night-report/$(date +%F)/index.html && -L night-report/latest ]] || fail "nightly --report: no page or latest link"
+  assert_contains "$(cat "night2/logs/nightly-$(date +%F).log")" "report: night-report/$(date +%F)/index.html (drift: " \
+    "nightly --report logs the page and the drift verdict"
+else
+  skip "rd-report not built: nightly-score.sh --report not run"
+fi
 
 # --- parallel.sh: the dry run shows the sharded command and the merge; a real run if installed.
 out=$(DRY_RUN=1 "$ex/parallel.sh" -m m.rdm -o par -n 3 data/tiles/test)

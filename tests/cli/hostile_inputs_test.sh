@@ -113,6 +113,30 @@ for path, r in drawn.items():
 assert len(records) - len(drawn) == 20 - len(valid), len(records)
 PY
 
+# rd-report makes its page of the same records: every odd but valid image gets a picture (16-bit
+# ones a thumbnail), the error records are counted (exit 4), and no name becomes markup.
+if [[ -x $RD_BIN_DIR/rd-report ]]; then
+  set +e
+  "${as_user[@]}" "$RD_BIN_DIR/rd-report" -m m.rdm --gallery 40 -o out/report/index.html --json mixed.jsonl \
+    > report.json 2> report.err
+  rc=$?
+  set -e
+  assert_eq "$rc" "4" "rd-report exit status with error records among its input ($(cat report.err))"
+  "$RD_PYTHON" - report.json mixed.jsonl out/report/index.html <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))
+records = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+scored = sum("score" in r for r in records)
+assert summary["counts"]["records"] == len(records), summary["counts"]
+assert summary["counts"]["scored"] == scored and summary["counts"]["errors"] == len(records) - scored, summary["counts"]
+assert summary["pictures"]["failed"] == 0 and summary["pictures"]["thumbnails"] >= 2, summary["pictures"]
+page = open(sys.argv[3], encoding="utf-8").read()
+assert page.count("<script") == 3, page.count("<script")
+PY
+else
+  echo "skip: rd-report not built"
+fi
+
 # -0: NUL-separated paths, one with a newline, all scored.
 "$RD_BIN_DIR/rd-score" -q -m m.rdm -0 - < "$I/valid0.txt" > nul.jsonl
 assert_eq "$(grep -c '"score"' nul.jsonl)" "12" "NUL-separated paths scored"
@@ -163,6 +187,18 @@ done
 assert_contains "$(cat eval.err)" "NaN" "a NaN score is named as such"
 assert_exit 0 "$RD_BIN_DIR/rd-threshold" apply -t t.json --force - < /dev/null
 assert_contains "$(cat eval.err)" "$R:4: invalid JSON: nested deeper than" "the 10 MB line is refused by its number"
+if [[ -x $RD_BIN_DIR/rd-report ]]; then
+  rc=0
+  "$RD_BIN_DIR/rd-report" -q --json "$R" > report.json || rc=$?
+  assert_eq "$rc" "4" "rd-report with bad lines"
+  "$RD_PYTHON" - report.json corpus/records/expected.json <<'PY'
+import json, sys
+counts = json.load(open(sys.argv[1]))["counts"]
+expected = json.load(open(sys.argv[2]))
+assert counts["scored"] == len(expected["decided_paths"]), counts
+assert counts["errors"] == len(expected["error_lines"]) + expected["undecided"], counts
+PY
+fi
 
 # Bad model files: every tool that takes -m stops with exit 3 before reading any input, and names it.
 head -c 4096 m.rdm > torn.rdm

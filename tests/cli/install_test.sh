@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 prefix=$TEST_TMP/prefix
-tools=(rd-train rd-score rd-map rd-eval rd-threshold rd-export)
+tools=(rd-train rd-score rd-map rd-eval rd-threshold rd-export rd-report)
 
 cmake --install "$RD_BIN_DIR" --prefix "$prefix" > "$TEST_TMP/install.log" ||
   fail "cmake --install: $(tail -5 "$TEST_TMP/install.log")"

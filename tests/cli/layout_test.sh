@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, asser
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$src/lib"
 
-# The torch-free folders (rd_core: cpu pth io eval draw cli) never include the LibTorch ones
+# The torch-free folders (rd_core: cpu pth io eval draw report cli) never include the LibTorch ones
 # (rd_net: model score train export); CMakeLists.txt builds them as two libraries.
 declare -A allowed=(
   [cpu]=""
@@ -20,7 +20,8 @@ declare -A allowed=(
   [train]="score eval model cpu io pth"
   [export]="score model cpu io pth"
   [draw]="eval io pth"
-  [cli]="draw eval cpu io pth"
+  [report]="draw eval io pth"
+  [cli]="report draw eval cpu io pth"
 )
 problems=()
 for dir in */; do

@@ -104,3 +104,22 @@ TEST_CASE("a digest given in parts equals the digest of the whole") {
   rd::ContentDigest ragged(bytes.size());
   CHECK_THROWS_AS(ragged.update(bytes.data(), 5), std::logic_error);  // only the last part may end mid-word
 }
+
+TEST_CASE("the metadata alone reads back with the model id, without the tensors") {
+  const auto dir = rd::test::scratch_dir("model-file-metadata");
+  const auto path = write_sample(dir);
+  const rd::ModelFileContents whole = rd::read_model_file(path);
+  const rd::ModelFileContents meta = rd::read_model_metadata(path);
+  CHECK(meta.meta == whole.meta);
+  CHECK(meta.digest == whole.digest);
+  CHECK(meta.tensors.empty());
+
+  const auto bytes = read_all(path);
+  for (size_t cut : {size_t{0}, size_t{10}, size_t{30}, bytes.size() / 2}) {
+    CAPTURE(cut);
+    std::ofstream(dir + "/torn.rdm", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), long(cut));
+    CHECK_THROWS_AS(rd::read_model_metadata(dir + "/torn.rdm"), rd::FormatError);
+  }
+  CHECK_THROWS_WITH_AS(rd::read_model_metadata(dir + "/missing.rdm"),
+                       doctest::Contains("missing.rdm': cannot open"), rd::FormatError);
+}
