@@ -246,10 +246,11 @@ RecordFields MapTool::submit(const InputRecord& record) {
   SubmissionFiles files;
   try {
     const auto width = number_field(record.fields, "width"), height = number_field(record.fields, "height");
-    const cv::Size size = width && height && *width >= 1 && *height >= 1 ? cv::Size(int(*width), int(*height))
-                                                                          : load_image(record.path, options_.max_pixels).size();
-    files = write_mvtec_ad2_submission(options_.mvtec_ad2_dir, record.path, load_map(record.fields, record.path), size,
-                                       *options_.scale.threshold);
+    const cv::Size size = width && height && *width >= 1 && *height >= 1
+                              ? cv::Size(int(*width), int(*height))
+                              : read_image_bgr8(record.path, options_.max_pixels).size();
+    const cv::Mat map = load_map(record.fields, record.path, callbacks_.compute_map);
+    files = write_mvtec_ad2_submission(options_.mvtec_ad2_dir, record.path, map, size, *options_.scale.threshold);
   } catch (const InputError& e) {
     const std::string what = e.what();
     if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));

@@ -102,7 +102,6 @@ class MapTool {
  private:
   RecordFields draw(const InputRecord& record);
   RecordFields submit(const InputRecord& record);
-  cv::Mat load_map(const RecordFields& fields, const std::string& image_path);
   void write_overlay(const std::string& path, const cv::Mat& picture) const;
   void check_model(const RecordFields& fields, const std::string& where) const;
 
