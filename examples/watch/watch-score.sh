@@ -76,6 +76,23 @@ if [[ $(stat -c %d -- "$watch") != "$(stat -c %d -- "$work")" ]]; then
   die 2 "STATE_DIR ($state) must be on the file system of WATCH_DIR ($watch): claims are renames"
 fi
 
+# SIGTERM/SIGINT: no new claims ($run/stop, which the claimer checks), no new names (the watch and
+# the listing end); the pipeline finishes what it holds. Set before anything starts, so that no
+# child outlives this script.
+stop=0 run="" inotify="" lister=""
+stop_sources() {
+  local pid
+  for pid in $inotify $lister; do kill "$pid" 2>/dev/null || true; done
+}
+on_stop() {
+  stop=$1
+  [[ -z $run ]] || : 2>/dev/null >"$run/stop" || true
+  stop_sources
+}
+trap 'on_stop 143' TERM
+trap 'on_stop 130' INT
+trap stop_sources USR1 EXIT
+
 # One watcher per STATE_DIR. The lock is on a file descriptor that every stage inherits, so it
 # is held until the last of them has ended, however the script itself ended.
 exec 9>"$state/lock"
@@ -84,12 +101,13 @@ flock -n 9 || die 3 "another watcher holds $state/lock"
 # A threshold of another model (or an unreadable one) stops us here, not at the first image.
 status=0
 "${rd}rd-threshold" apply -q -t "$threshold" -m "$model" </dev/null >/dev/null || status=$?
+((stop == 0)) || exit "$stop"
 ((status == 0)) || die "$status" "rd-threshold cannot apply '$threshold' to '$model' (status $status)"
 
+rm -rf -- "$state/run"
+mkdir -- "$state/run"
+mkfifo -- "$state/run/names" "$state/run/credits"
 run=$state/run
-rm -rf -- "$run"
-mkdir -- "$run"
-mkfifo -- "$run/names" "$run/credits"
 
 # --- Finish what a killed run left. A log line cut short by the kill is dropped (its image is
 # still in work/ and is scored again), so that the log stays valid JSON lines.
@@ -129,6 +147,7 @@ for f in "$work"/*; do
   fi
 done
 ((finished + rescored == 0)) || say "from the last run: $finished already logged, $rescored to score again"
+((stop == 0)) || exit "$stop"
 
 # --- The stages. Each reads until its input ends; rd-score alone acts on SIGTERM/SIGINT.
 
@@ -219,61 +238,55 @@ recorder() {
 ) &
 pipeline=$!
 
-stop=0 inotify="" lister=""
-stop_sources() {
-  local pid
-  for pid in $inotify $lister; do kill "$pid" 2>/dev/null || true; done
-}
-on_stop() {
-  stop=$1
-  : 2>/dev/null >"$run/stop" || true
-  stop_sources
-}
-trap 'on_stop 143' TERM
-trap 'on_stop 130' INT
-trap stop_sources USR1 EXIT
-
 # --- The watch first, then the listing of what is already there, so that nothing lands unseen
 # in between; what both report is claimed once (the second rename fails).
-inotifywait -m -e close_write,moved_to --format '%f%0' --no-newline -- "$watch" \
-  >"$run/names" 2>"$run/inotify.err" &
-inotify=$!
-for _ in $(seq 300); do
-  grep -qs '^Watches established' "$run/inotify.err" && break
-  kill -0 "$inotify" 2>/dev/null || break
-  sleep 0.1
-done
-if ! grep -qs '^Watches established' "$run/inotify.err"; then
-  kill "$inotify" 2>/dev/null || true
+start_watch() {
+  inotifywait -m -e close_write,moved_to --format '%f%0' --no-newline -- "$watch" \
+    >"$run/names" 2>"$run/inotify.err" &
+  inotify=$!
+  for _ in $(seq 300); do
+    grep -qs '^Watches established' "$run/inotify.err" && return 0
+    kill -0 "$inotify" 2>/dev/null || break
+    sleep 0.1
+  done
+  ((stop)) && return 0
+  stop_sources
   wait "$pipeline" || true
   die 3 "inotifywait could not watch $watch: $(tr '\n' ' ' 2>/dev/null <"$run/inotify.err")"
-fi
+}
 
 # What landed while nobody watched, oldest first. A file written in the last --settle seconds
 # may still be open in its writer: it waits that long and is listed only if it has not changed
 # since (its close, if it comes later, is reported by the watch).
-(
+list_backlog() {
+  local recent=() now=$EPOCHSECONDS entry name mtime i
   exec 9>&-  # the lock stays with the stages: a sleep killed late must not hold it
-  recent=()
-  now=$EPOCHSECONDS
   while IFS= read -r -d '' entry; do
     name=${entry#*$'\t'}
     mtime=${entry%%$'\t'*}
     if ((${mtime%.*} + settle >= now)); then
-      recent+=("$(stat -c %.9Y -- "$watch/$name")" "$name")
+      recent+=("$(stat -c %.9Y -- "$watch/$name" 2>/dev/null || true)" "$name")
     else
       printf '%s\0' "$name"
     fi
   done < <(find "$watch" -mindepth 1 -maxdepth 1 -type f -printf '%T@\t%f\0' | sort -z -n)
-  ((${#recent[@]})) || exit 0
+  ((${#recent[@]})) || return 0
   sleep "$settle" >/dev/null
   for ((i = 0; i < ${#recent[@]}; i += 2)); do
-    [[ $(stat -c %.9Y -- "$watch/${recent[i + 1]}" 2>/dev/null) == "${recent[i]}" ]] &&
+    if [[ $(stat -c %.9Y -- "$watch/${recent[i + 1]}" 2>/dev/null) == "${recent[i]}" ]]; then
       printf '%s\0' "${recent[i + 1]}"
+    fi
   done
-) >"$run/names" &
-lister=$!
-say "watching $watch (state: $state)"
+}
+
+((stop)) || start_watch
+if ((stop)); then
+  : <>"$run/names"  # stopped while starting: a writer that ends at once ends the claimer
+else
+  list_backlog >"$run/names" &
+  lister=$!
+  say "watching $watch (state: $state)"
+fi
 
 while kill -0 "$pipeline" 2>/dev/null; do
   wait "$pipeline" || true

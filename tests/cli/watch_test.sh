@@ -3,11 +3,11 @@
 # tiny model: an image that was there before the start is scored; images copied (or renamed) into
 # the folder one at a time each get a record before the next lands; a file still being written is
 # not claimed until its writer closes it; a reused file name gets a second record; non-images and
-# hidden files are left alone; SIGTERM ends it with 143 and nothing in hand; a restart scores what
+# hidden files are left alone; a file that is not an image gets an error record and goes to failed/; SIGTERM ends it with 143 and nothing in hand; a restart scores what
 # landed while it was down and finishes a killed run's leftovers (an image already logged is only
 # moved, one not logged is scored, a torn log line is dropped) without a duplicate record; SIGTERM
 # to the whole process group (as systemd sends by default) right after an image lands loses and
-# duplicates nothing either; every image ends in passed/ or rejected/ as its record says.
+# duplicates nothing either; every image ends in passed/, rejected/ or failed/ as its record says.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -136,6 +136,8 @@ cp pass.png "in/cam 1.png"
 wait_for_records 6 "a reused file name"
 [[ -e in/notes.txt && -e in/.hidden.png ]] || fail "a non-image or a hidden file was claimed"
 assert_eq "$(cat "$state"/log/*.jsonl | grep -c -- '-cam 1.png"')" 2 "records of the twice-used name 'cam 1.png'"
+printf 'not an image\n' > in/bad.png
+wait_for_records 7 "a file that is not an image"
 
 # --- SIGTERM: 143, nothing left half done.
 stop
@@ -149,9 +151,9 @@ mv "$logged" "$state/work/"
 cp pass.png "$state/work/$(date +%s%6N)-claimed.png"
 printf '{"path":"%s/passed/17' "$state" >> "$state/log/$(date +%F).jsonl"
 start
-wait_for_records 8 "the image that landed while the recipe was down and the unscored leftover"
+wait_for_records 9 "the image that landed while the recipe was down and the unscored leftover"
 sleep 1
-assert_eq "$(log_lines)" 8 "records after the restart (no duplicate of the logged leftover)"
+assert_eq "$(log_lines)" 9 "records after the restart (no duplicate of the logged leftover)"
 assert_contains "$(cat "watch$runs.err")" "dropping the torn last line" "the restart's messages"
 assert_contains "$(cat "watch$runs.err")" "1 already logged, 1 to score again" "the restart's messages"
 [[ -e $state/passed/$(basename "$logged") ]] || fail "the logged leftover was not moved to passed/"
@@ -161,7 +163,7 @@ assert_contains "$(cat "watch$runs.err")" "1 already logged, 1 to score again" "
 cp pass.png in/last.png
 stop group
 start
-wait_for_records 9 "the image that landed just before a SIGTERM to the process group"
+wait_for_records 10 "the image that landed just before a SIGTERM to the process group"
 sleep 1
 stop
 
@@ -171,16 +173,20 @@ import json, os, sys, glob
 state = sys.argv[1]
 records = [json.loads(l) for f in sorted(glob.glob(f"{state}/log/*.jsonl")) for l in open(f)]
 paths = [r["path"] for r in records]
-assert len(paths) == len(set(paths)) == 9, paths
+assert len(paths) == len(set(paths)) == 10, paths
 for r in records:
-    assert "score" in r and "error" not in r, r
-    folder = "rejected" if r["anomalous"] else "passed"
+    if "error" in r:
+        folder = "failed"
+    else:
+        folder = "rejected" if r["anomalous"] else "passed"
     assert os.path.dirname(r["path"]) == f"{state}/{folder}", r
     assert os.path.isfile(r["path"]), r
-files = sorted(glob.glob(f"{state}/passed/*") + glob.glob(f"{state}/rejected/*"))
+files = sorted(glob.glob(f"{state}/passed/*") + glob.glob(f"{state}/rejected/*") + glob.glob(f"{state}/failed/*"))
 assert files == sorted(paths), (files, paths)
 names = sorted(os.path.basename(p).split("-", 1)[1] for p in glob.glob(f"{state}/rejected/*"))
 assert names == ["cam 2.png", "slow.png", "while down.png"], names
+failed = [os.path.basename(p).split("-", 1)[1] for p in glob.glob(f"{state}/failed/*")]
+assert failed == ["bad.png"], failed
 assert not os.listdir(f"{state}/work"), os.listdir(f"{state}/work")
 PY
 pass
