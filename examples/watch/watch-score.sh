@@ -156,7 +156,7 @@ done
 # $in_hand images are claimed and not yet logged: the recorder sends one byte back per record,
 # so images wait in the folder, where a stop leaves them, rather than in a pipe.
 claimer() {
-  local names credits name stamp last=0 sent=0 logged=0 dest
+  local names credits name stamp last=0 sent=0 logged=0 dest err
   # Opened first: the watch cannot start before its reader is there.
   exec {names}<"$run/names" {credits}<"$run/credits"
   shopt -s nocasematch
@@ -184,7 +184,10 @@ claimer() {
     last=$stamp
     dest=$work/$stamp-$name
     # The start-up listing and the watch may both report a file; the second rename finds nothing.
-    mv -T -- "$watch/$name" "$dest" 2>/dev/null || continue
+    if ! err=$(mv -T -- "$watch/$name" "$dest" 2>&1); then
+      [[ ! -e $watch/$name ]] || say "cannot claim '$watch/$name': $err"
+      continue
+    fi
     printf '%s\0' "$dest"
     sent=$((sent + 1))
   done <&"$names"
