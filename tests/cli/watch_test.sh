@@ -62,8 +62,8 @@ start() {
   setsid "$recipe" -m m.rdm -t thr.json --settle 1 in "$state" 2>"watch$runs.err" &
   pid=$!
   for _ in $(seq 600); do
-    grep -q 'watch-score: watching' "watch$runs.err" && return 0
-    kill -0 "$pid" 2>/dev/null || fail "the recipe exited at start: $(cat "watch$runs.err")"
+    grep -qs 'watch-score: watching' "watch$runs.err" && return 0
+    kill -0 "$pid" 2>/dev/null || fail "the recipe exited at start: $(cat "watch$runs.err" 2>/dev/null)"
     sleep 0.1
   done
   fail "the recipe did not start watching within 60 s: $(cat "watch$runs.err")"
