@@ -119,6 +119,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # reference BLAS, several times slower.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread")
-# What the examples use: jq for tables, GNU parallel, Fashion-MNIST for examples/novelty.sh.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "jq, parallel, python3, dataset-fashion-mnist, bash-completion")
+# What the examples use: jq for tables, GNU parallel, Fashion-MNIST for examples/novelty.sh,
+# inotifywait for examples/watch/.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "jq, parallel, python3, dataset-fashion-mnist, inotify-tools, bash-completion")
 include(CPack)

@@ -3,8 +3,8 @@
 # below exists in both (llvm-defaults' libclang-rt-dev follows each release's clang). --test adds
 # what the tests compare against (PyTorch, torchvision, SciPy, scikit-learn and ONNX for
 # /usr/bin/python3; Node.js and npm for onnxruntime-node; Chromium, run headless on rd-report's
-# page); --fuzz adds clang and its libFuzzer runtime (tests/fuzz/run.sh). Skips apt when all are
-# present.
+# page; inotify-tools for the watch-folder recipe); --fuzz adds clang and its libFuzzer runtime
+# (tests/fuzz/run.sh). Skips apt when all are present.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
@@ -18,6 +18,8 @@ if [[ " $* " == *" --test "* ]]; then
   command -v npm >/dev/null || pkgs+=(nodejs npm)
   # rd-report's page is checked in a real browser (tests/cli/rd_report_test.sh, headless).
   pkgs+=(chromium)
+  # The watch-folder recipe runs with a real inotifywait (tests/cli/watch_test.sh).
+  pkgs+=(inotify-tools)
 fi
 [[ " $* " == *" --fuzz "* ]] && pkgs+=(clang libclang-rt-dev)
 missing=()

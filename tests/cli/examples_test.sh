@@ -49,7 +49,7 @@ fi
 if "$py" -c 'import yaml' 2>/dev/null; then
   "$py" -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]' "$ex"/ci/*.yml || fail "CI YAML does not parse"
 fi
-for f in mvtec.sh mpdd.sh mvtec-ad2.sh visa.sh mvtec-loco.sh btad.sh novelty.sh parallel.sh cron/nightly-score.sh \
+for f in mvtec.sh mpdd.sh mvtec-ad2.sh visa.sh mvtec-loco.sh btad.sh novelty.sh parallel.sh cron/nightly-score.sh watch/watch-score.sh \
          ci/check-images.sh slurm/score-array.sbatch slurm/train-array.sbatch; do
   assert_exit 2 bash "$ex/$f"
   assert_exit 2 bash "$ex/$f" --no-such-option a b c
