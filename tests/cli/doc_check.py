@@ -239,56 +239,68 @@ def prose_events(text):
     return sorted(events)
 
 
+def first_word(command):
+    """The program a command line runs: its first word after VAR=value assignments and a prompt."""
+    for word in command.split():
+        word = word.strip("\"'")
+        if word != "$" and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word):
+            return word
+    return ""
+
+
 def units(text):
-    """(first line number, text, is_code): the paragraphs, list items, table rows and headings
-    outside fenced blocks; each command of a shell block (a line, with its continuation lines)
-    and each comment in it."""
+    """(first line number, text, kind): the paragraphs, list items, table rows and headings
+    outside fenced blocks ("prose"); each command of a shell block, a line with its continuation
+    lines ("command"); each comment in a shell block ("prose", or "foreign" beside a command of
+    another program, whose options it is about)."""
     out = []
     para, para_line = [], 0
-    pending, pending_line = "", 0
+    command, command_line = "", 0
 
-    def flush():
+    def end_paragraph():
         nonlocal para
         if para:
-            out.append((para_line, " ".join(para), False))
+            out.append((para_line, " ".join(para), "prose"))
         para = []
+
+    def end_command():
+        nonlocal command
+        if command.strip():
+            out.append((command_line, command, "command"))
+        command = ""
 
     for number, line, lang in lines_with_fences(text):
         if lang is not None:
-            flush()
+            end_paragraph()
             if lang not in SHELL_LANGS:
                 continue
             code, comment = line, None
             m = re.search(r"(^|\s)#.*$", code)
             if m and not re.match(r"^\s*#!", code):
                 code, comment = code[:m.start()], m.group(0)
+            if not command:
+                command_line = number
+            command += " " + code
             if comment:
-                # A comment beside a command of another program is about that program.
-                command = (pending + " " + code).split()
-                foreign = bool(command) and not command[0].startswith("-") and not TOOL_RE.search(" ".join(command))
-                out.append((number, comment, "foreign-comment" if foreign else False))
-            if not pending:
-                pending_line = number
-            pending += " " + code
+                program = first_word(command)
+                foreign = program and not program.startswith("-") and not TOOL_RE.search(command)
+                out.append((number, comment, "foreign" if foreign else "prose"))
             if code.rstrip().endswith("\\"):
-                pending = pending.rstrip()[:-1]
-                continue
-            out.append((pending_line, pending, True))
-            pending = ""
+                command = command.rstrip()[:-1]  # continued on the next line
+            else:
+                end_command()
             continue
-        if pending:
-            out.append((pending_line, pending, True))
-            pending = ""
-        starts_unit = re.match(r"^\s*([-*+]\s|\d+\.\s|\||#{1,6}\s|>)", line)
-        if not line.strip() or starts_unit:
-            flush()
+        end_command()
+        if not line.strip() or re.match(r"^\s*([-*+]\s|\d+\.\s|\||#{1,6}\s|>)", line):
+            end_paragraph()  # a blank line, or the start of a list item, table row, heading, quote
         if line.strip():
             if not para:
                 para_line = number
             para.append(line.strip())
             if re.match(r"^\s*(\||#{1,6}\s)", line):
-                flush()  # a table row or a heading stands alone
-    flush()
+                end_paragraph()  # a table row or a heading stands alone
+    end_paragraph()
+    end_command()
     return out
 
 
@@ -300,11 +312,13 @@ def check_options(bin_dir, files, root):
     for path in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        for number, unit, is_code in units(text):
-            if is_code == "foreign-comment":
-                events = [e for e in prose_events(unit) if e[2] != ANY]
+        for number, unit, kind in units(text):
+            if kind == "command":
+                events = shell_events(unit, None)
             else:
-                events = shell_events(unit, None) if is_code else prose_events(unit)
+                events = prose_events(unit)
+                if kind == "foreign":  # only options it says belong to an rd tool
+                    events = [e for e in events if e[2] != ANY]
             for _, option, owner in events:
                 if owner == FOREIGN or owner not in options:
                     continue  # another program's option, or a tool that is not built
