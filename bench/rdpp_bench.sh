@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RD++ against RD4AD, one run, same machine, same data (README "RD++"):
+# RD++ against RD4AD, one run, same machine, same data (docs/rdpp.md):
 #  1. seconds per epoch of rd-train --method rd4ad and rd++ for resnet18 and wide_resnet50_2 at
 #     256 px on 16 generated images (batch 16, 2 epochs, cached teacher features, random teacher);
 #  2. the demo category (resnet18, 128 px, 40 epochs, random teacher), three seeds of each method:

@@ -8,12 +8,15 @@
 #   completions/ (zsh)        -> RD_ZSH_COMPLETION_DIR (default share/zsh/site-functions)
 #   completions/ (fish)       -> share/fish/vendor_completions.d/<tool>.fish
 #   examples/ (not demo.sh)   -> share/doc/rd/examples
+#   README.md, docs/*.md and their pictures, bench/README.md
+#                             -> share/doc/rd/README.md, share/doc/rd/docs/, share/doc/rd/bench/
+#                                (the source tree's layout, so the guides' relative links work)
 #
 # Completion files are found by name, one file for all tools or one per tool:
 #   bash: completions/rd.bash, or completions/<tool>.bash, or completions/bash/<tool>
 #   zsh:  completions/_rd (a '#compdef rd-train rd-score …' file), or rd.zsh, or _<tool>
 #   fish: completions/rd.fish, or completions/<tool>.fish
-# Man pages and completions are globbed when CMake configures (and re-globbed by the build), so
+# Man pages, completions and guides are globbed when CMake configures (and re-globbed by the build), so
 # pages added later are picked up by the next build.
 include(GNUInstallDirs)
 
@@ -86,8 +89,19 @@ endforeach()
 # --- examples, as documentation (demo.sh builds from the source tree, so it stays there)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
         USE_SOURCE_PERMISSIONS PATTERN demo.sh EXCLUDE)
+
+# --- the README and the guides it links to, with the benchmarks' README they link to in turn;
+# tests/cli/install_test.sh checks that every relative link resolves in the installed tree.
 if(EXISTS ${PROJECT_SOURCE_DIR}/README.md)
   install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+endif()
+file(GLOB _rd_guides CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md ${PROJECT_SOURCE_DIR}/docs/*.png
+     ${PROJECT_SOURCE_DIR}/docs/*.jpg ${PROJECT_SOURCE_DIR}/docs/*.svg)
+if(_rd_guides)
+  install(FILES ${_rd_guides} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/bench/README.md)
+  install(FILES ${PROJECT_SOURCE_DIR}/bench/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/bench)
 endif()
 
 # --- Debian package: cpack -G DEB in the build folder (configure it with

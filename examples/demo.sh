@@ -5,7 +5,7 @@
 #
 # This demo uses --weights none: the teacher is a RANDOM ResNet, not an ImageNet one, because
 # pretrained weights cannot be downloaded here. It still finds these synthetic defects; for real
-# inspection use --weights auto (see README "Real ImageNet weights").
+# inspection use --weights auto (see docs/install.md, "Real ImageNet weights").
 #
 # Usage: examples/demo.sh [OUT_DIR]   (default: demo/)
 set -euo pipefail

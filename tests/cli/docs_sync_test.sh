@@ -5,6 +5,27 @@
 # "--", and those of its zsh function and fish lines. Every difference is reported with the
 # option and the file. Also: each page has the usual sections and the tools' version, and
 # renders without warnings under groff -ww and mandoc -Tlint when those are installed.
+#
+# The Markdown documentation, README.md and docs/*.md (tests/cli/doc_check.py):
+# - Options: every long option (--name, --name=value) they show exists in the --help of the
+#   tool it belongs to. In a shell code block (```sh, ```console, unlabelled), an option belongs
+#   to the rd tool named last before it in the same simple command (`find … | rd-score -0 --maps
+#   DIR`, `xargs rd-score …`, `build/rd-eval …`), "rd-threshold fit|apply" to that command; a
+#   command of another program (`cmake --install`, `inotifywait -m`, `examples/cron/…sh --report`)
+#   is not checked, nor a comment beside one. In prose (a paragraph, a list item, a table row,
+#   a heading, or a comment in a code block), a code span that is a command line is read the
+#   same way; any other option belongs to the rd tool named last before it in that paragraph,
+#   in text or code ("rd-train's --log", "`rd-score` … `--maps`"), and where none is named it
+#   must be an option of some rd tool. So name the tool before its options, and write other
+#   programs' options as a code span that starts with the program: `inotifywait --format`.
+#   Code blocks in other languages (```json, ```python) are not checked.
+# - Links, in those files and in bench/README.md and examples/**/README.md (all installed): every
+#   relative link ([text](path), ![alt](path), reference definitions, href/src) points to a file
+#   that exists, and a #anchor to a heading of the target Markdown file, by
+#   GitHub's rules (lower case, punctuation but - and _ dropped, spaces to -, -1, -2 for repeats).
+#   External links (http:, https:, mailto:) are not fetched. Guides are installed beside the
+#   README (share/doc/rd, cmake/install.cmake): link only to files that are installed (docs/,
+#   bench/README.md, examples/ but demo.sh), which tests/cli/install_test.sh checks there.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -128,8 +149,22 @@ else
   echo "skip: mandoc is not installed (Debian package mandoc)"
 fi
 
+# The README and the guides: options against --help; their links and those of the other
+# installed READMEs: relative links and anchors.
+docs=("$src/README.md" "$src"/docs/*.md)
+readmes=("$src/bench/README.md" "$src"/examples/README.md "$src"/examples/*/README.md)
+py=${RD_PYTHON:-python3}
+for check in options links; do
+  args=(options "$RD_BIN_DIR" "${docs[@]}")
+  [[ $check == links ]] && args=(links "${docs[@]}" "${readmes[@]}")
+  rc=0
+  out=$("$py" "$src/tests/cli/doc_check.py" --root "$src" "${args[@]}") || rc=$?
+  ((rc <= 1)) || problem "doc_check.py $check failed (exit $rc): $out"
+  while IFS= read -r line; do [[ -n $line ]] && problem "$line"; done <<<"$out"
+done
+
 if ((${#problems[@]})); then
   printf '%s\n' "${problems[@]}" >&2
-  fail "${#problems[@]} difference(s) between --help, man/ and completions/ (listed above)"
+  fail "${#problems[@]} difference(s) between --help, man/, completions/ and the documentation (listed above)"
 fi
 pass

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install into a temporary prefix: the tools run from there, and the man pages,
-# completions and examples land where man, bash-completion, zsh and fish look (cmake/install.cmake).
+# completions and examples land where man, bash-completion, zsh and fish look (cmake/install.cmake);
+# the README and the guides land in share/doc/rd with every relative link resolving there.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # TEST_TMP (removed on exit), fail, pass, assert_*
 src=${RD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -59,6 +60,22 @@ fi
 [[ -x $prefix/share/doc/rd/examples/mvtec.sh ]] || fail "examples not installed in share/doc/rd/examples"
 [[ ! -e $prefix/share/doc/rd/examples/demo.sh ]] || fail "demo.sh needs the source tree; it is not installed"
 
+# The README and the guides, laid out as in the source tree (share/doc/rd/README.md,
+# share/doc/rd/docs/*.md), and every relative link of theirs resolves there too: to a guide, a
+# picture, bench/README.md or an example (docs_sync_test.sh checks them in the source tree).
+doc=$prefix/share/doc/rd
+expect share/doc/rd/README.md README.md
+guides=()
+for guide in "$src"/docs/*.md; do
+  [[ -e $guide ]] || continue
+  expect "share/doc/rd/docs/$(basename "$guide")" "${guide#$src/}"
+  guides+=("$doc/docs/$(basename "$guide")")
+done
+((${#guides[@]})) || fail "no guides in $src/docs"
+mapfile -t readmes < <(find "$doc/bench" "$doc/examples" -name README.md)
+links=$("${RD_PYTHON:-python3}" "$src/tests/cli/doc_check.py" --root "$doc" links "$doc/README.md" "${guides[@]}" "${readmes[@]}") ||
+  fail "links that do not resolve in the installed documentation:"$'\n'"$links"
+
 # The Debian package: its dependencies are the runtime packages of this release (dpkg-shlibdeps),
 # apt can install it here, and its tools run from it. apt only simulates the install and dpkg
 # unpacks into a private root, so running the tests never installs rd into the system.
@@ -80,6 +97,10 @@ elif command -v cpack >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     "$TEST_TMP/root/usr/bin/$tool" --version >/dev/null || fail "$tool from the .deb does not run"
   done
   [[ -f $TEST_TMP/root/usr/share/man/man7/rd.7 ]] || fail "the .deb has no man pages"
+  debdoc=$TEST_TMP/root/usr/share/doc/rd
+  [[ -f $debdoc/README.md ]] && compgen -G "$debdoc/docs/*.md" >/dev/null || fail "the .deb has no README or guides in /usr/share/doc/rd"
+  links=$("${RD_PYTHON:-python3}" "$src/tests/cli/doc_check.py" --root "$debdoc" links "$debdoc/README.md" "$debdoc"/docs/*.md) ||
+    fail "links that do not resolve in the .deb's documentation:"$'\n'"$links"
 else
   echo "note: cpack or dpkg-shlibdeps missing; the .deb is not checked"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The library's folders are layers (README "Layout"): each may include only the folders below
+# The library's folders are layers (docs/contributing.md, "Layout"): each may include only the folders below
 # it, so that lib/io and lib/model never reach up into scoring or training code. Also: the error
 # types at lib/errors.h include nothing of the library, every unit test sits in the folder of the
 # area it tests, and no folder holds more than 30 % of the library's lines.
@@ -26,7 +26,7 @@ declare -A allowed=(
 problems=()
 for dir in */; do
   dir=${dir%/}
-  [[ -v "allowed[$dir]" ]] || problems+=("lib/$dir is not a known layer; add it to the table in $0 and to the README")
+  [[ -v "allowed[$dir]" ]] || problems+=("lib/$dir is not a known layer; add it to the table in $0 and in docs/contributing.md")
 done
 for dir in "${!allowed[@]}"; do
   [[ -d $dir ]] || continue

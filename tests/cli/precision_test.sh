@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --precision as a user runs it (README "Precision"): bf16 scores of the same model against fp32
+# --precision as a user runs it (docs/precision.md): bf16 scores of the same model against fp32
 # on the demo category (128 px) and a 256 px generated texture set — image and pixel AUROC within
 # 0.005, Spearman correlation of the image scores >= 0.999 — records that say "precision",
 # thresholds bound to their precision, rd-map computing maps in bf16, and the refusals: a CPU

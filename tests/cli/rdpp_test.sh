@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RD++ as a user runs it (README "RD++"): rd-train --method rd++ on a generated category, the
+# RD++ as a user runs it (docs/rdpp.md): rd-train --method rd++ on a generated category, the
 # per-epoch log with each loss term, the model file (format version 3, method rd++), and every
 # other tool unchanged on the model: rd-score (shards, bf16 where the CPU has it), rd-threshold
 # fit/apply, rd-map, rd-eval; resume; the refusals (--proj-lr without rd++, the wrong checkpoint).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tiles as a user runs them (README "High-resolution images: tiles"): on generated 1024 px tile
+# Tiles as a user runs them (docs/tiles.md): on generated 1024 px tile
 # floors with ~10 px holes, a tiled resnet18 (128 px tiles, full resolution) finds the holes —
 # maps that peak on them, scores that separate them from normal images — where a model of the
 # same data resized to 256 px does not. Then: --val statistics from stitched maps, rd-map and

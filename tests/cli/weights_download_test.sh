@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# --weights auto|URL downloads, verifies and caches teacher weights (README "Real ImageNet
-# weights"), against a server on 127.0.0.1 that this test starts and stops: one GET for two runs,
+# --weights auto|URL downloads, verifies and caches teacher weights (docs/install.md, "Real
+# ImageNet weights"), against a server on 127.0.0.1 that this test starts and stops: one GET for two runs,
 # a truncated file, a wrong hash, a 404, a stalled connection, offline runs, file:// and two
 # processes fetching the same file at once. Failures leave nothing in the cache and exit 3.
 set -euo pipefail
