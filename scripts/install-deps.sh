@@ -9,8 +9,8 @@ set -euo pipefail
 pkgs=(g++ cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-pthread
       libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
       libcxxopts-dev libfmt-dev nlohmann-json3-dev doctest-dev libcurl4-openssl-dev libonnx-dev libprotobuf-dev)
-# dpkg-dev: dpkg-shlibdeps computes the .deb's dependencies (cpack), for the install test.
-[[ " $* " == *" --test "* ]] && pkgs+=(dpkg-dev python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
+# dpkg-dev and file: cpack computes the .deb's dependencies with dpkg-shlibdeps, for the install test.
+[[ " $* " == *" --test "* ]] && pkgs+=(dpkg-dev file python3-torch python3-torchvision python3-scipy python3-sklearn python3-numpy mandoc groff-base)
 if [[ " $* " == *" --test "* ]]; then
   # tifffile: the reader MVTec AD 2's submission checker uses (tests/cli/rd_map_test.sh).
   pkgs+=(python3-onnx python3-tifffile)

@@ -1,6 +1,7 @@
 #include "cpu/cpu_caches.h"
 
 #include <cpuid.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -100,6 +101,15 @@ bool onednn_caches_visible() {
   return visible;
 }
 
+int onednn_major_version() {
+  struct Version {  // the start of dnnl_version_t, which every oneDNN from 1.0 on returns
+    int major, minor, patch;
+  };
+  using VersionFn = const Version* (*)();
+  auto fn = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "dnnl_version"));
+  return fn ? fn()->major : 0;
+}
+
 std::string onednn_caches_description() {
   const auto sizes = onednn_cache_sizes(real_cpuid);
   std::string seen;
@@ -107,7 +117,7 @@ std::string onednn_caches_description() {
     seen += fmt::format("{}L{} {} {}", i ? ", " : "", i + 1, sizes[i] >= 1024 ? sizes[i] / 1024 : sizes[i],
                         sizes[i] >= 1024 ? "KiB" : "bytes");
   if (seen.empty()) seen = "no cache levels (it uses its built-in sizes)";
-  return fmt::format("oneDNN sees {} per core: {}", seen,
+  return fmt::format("oneDNN {} sees {} per core: {}", onednn_major_version(), seen,
                      onednn_caches_visible() ? "its layouts and sums as usual"
                                              : "cache sizes hidden (or RD_ONEDNN_CACHES=hidden): residuals added "
                                                "outside oneDNN, bf16 training in NCHW");

@@ -3,12 +3,13 @@
 // oneDNN takes the sizes from Xbyak, which reads CPUID leaf 4 (Intel) or 0x8000001D (AMD). Many
 // cloud VMs and containers return zeros there; on AMD, Xbyak then computes 1-byte caches, and
 // oneDNN 3.x (Debian 13: 3.6) divides by sizes derived from them: its fp32 sum (the addition of
-// two tensors in oneDNN's layout, LibTorch's `a + b` of oneDNN tensors) and its bf16 1x1
+// two tensors in oneDNN's layout, LibTorch's `a + b` of oneDNN tensors) and its bf16 and int8 1x1
 // convolutions on channels-last tensors of some shapes (brgemm kernels) die with SIGFPE. On
 // Intel, an empty leaf 4 makes oneDNN use built-in guesses instead, which are safe.
 // rd reads the same CPUID leaves the same way and, where the sizes are hidden, adds residuals
-// outside oneDNN (model/residual_block.cpp) and trains bf16 in NCHW (train/train.cpp); elsewhere
-// it keeps oneDNN's layouts and their speed.
+// outside oneDNN (model/residual_block.cpp) and trains bf16 in NCHW (train/train.cpp); the int8
+// student then needs fbgemm, which Debian's LibTorch lacks, unless oneDNN is older than 3
+// (model/int8_student.cpp). Elsewhere rd keeps oneDNN's layouts and their speed.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -36,8 +37,11 @@ bool cache_sizes_hidden(const std::vector<std::uint64_t>& sizes);
 // any machine); unset or `auto`, CPUID decides. Throws UsageError for another value.
 bool onednn_caches_visible();
 
+// The major version of the oneDNN this process runs (LibTorch links it), 0 when none is loaded.
+int onednn_major_version();
+
 // One line for logs: the sizes oneDNN sees and what rd does about them, e.g.
-// "oneDNN sees L1 32 KiB, L2 1024 KiB, L3 16384 KiB per core: its layouts and sums as usual".
+// "oneDNN 3 sees L1 32 KiB, L2 1024 KiB, L3 16384 KiB per core: its layouts and sums as usual".
 std::string onednn_caches_description();
 
 }  // namespace rd

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "cpu/cpu_caches.h"
+#include "errors.h"
 #include "model/residual_block.h"
 
 namespace rd {
@@ -135,15 +137,22 @@ torch::Tensor dequantize_nchw(const torch::Tensor& q) {
   return out;
 }
 
-// oneDNN's int8 kernels (VNNI, AMX); fbgemm where a LibTorch build lacks them.
+// oneDNN's int8 kernels (VNNI, AMX); fbgemm where a LibTorch build lacks them, and where the CPU
+// hides its cache sizes from a oneDNN 3.x, whose channels-last int8 1x1 kernels divide by them
+// (cpu/cpu_caches.h; oneDNN 2.6 runs them).
 void select_engine() {
   const auto& engines = at::globalContext().supportedQEngines();
-  for (auto e : {at::QEngine::ONEDNN, at::QEngine::FBGEMM})
+  const bool onednn_fails = !onednn_caches_visible() && onednn_major_version() >= 3;
+  const auto order = onednn_fails ? std::vector<at::QEngine>{at::QEngine::FBGEMM}
+                                  : std::vector<at::QEngine>{at::QEngine::ONEDNN, at::QEngine::FBGEMM};
+  for (auto e : order)
     if (std::find(engines.begin(), engines.end(), e) != engines.end()) {
       at::globalContext().setQEngine(e);
       return;
     }
-  throw std::runtime_error("this LibTorch has no x86 int8 engine (oneDNN or fbgemm)");
+  throw UsageError(onednn_fails ? "--precision int8: this CPU hides its cache sizes, where oneDNN 3's int8 "
+                                  "kernels fail, and this LibTorch has no fbgemm; use bf16 or fp32"
+                                : "--precision int8: this LibTorch has no x86 int8 engine (oneDNN or fbgemm)");
 }
 
 }  // namespace

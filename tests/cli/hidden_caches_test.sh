@@ -62,9 +62,16 @@ PY
 }
 for p in "${precisions[@]}"; do
   "$RD_BIN_DIR/rd-score" -q -m m.rdm --precision "$p" --batch-size 4 imgs > "usual-$p.jsonl"
+  rc=0
+  hidden "$RD_BIN_DIR/rd-score" -q -m m.rdm --precision "$p" --batch-size 4 imgs > "hidden-$p.jsonl" 2> err.txt || rc=$?
+  if [[ $p == int8 && $rc == 2 ]]; then
+    # oneDNN 3's int8 kernels fail there and Debian's LibTorch has no fbgemm: refused, not a crash.
+    assert_contains "$(cat err.txt)" "hides its cache sizes" "int8 refused under hidden caches"
+    echo "note: int8 is refused under hidden caches with this oneDNN"
+    continue
+  fi
+  ((rc == 0)) || fail "rd-score --precision $p under hidden caches: status $rc: $(tail -3 err.txt)"
   RD_ONEDNN_CACHES=hidden "$RD_BIN_DIR/rd-score" -q -m m.rdm --precision "$p" --batch-size 4 imgs > "forced-$p.jsonl"
-  hidden "$RD_BIN_DIR/rd-score" -q -m m.rdm --precision "$p" --batch-size 4 imgs > "hidden-$p.jsonl" ||
-    fail "rd-score --precision $p under hidden caches"
   same_scores "usual-$p.jsonl" "forced-$p.jsonl" || fail "$p: RD_ONEDNN_CACHES=hidden changes the scores"
   same_scores "usual-$p.jsonl" "hidden-$p.jsonl" || fail "$p: hidden caches change the scores"
 done

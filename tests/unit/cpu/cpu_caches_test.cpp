@@ -70,7 +70,10 @@ TEST_CASE("an Intel CPU with leaf 4 has per-core sizes; without it oneDNN falls 
 
 TEST_CASE("this machine's decision is printable and follows RD_ONEDNN_CACHES") {
   const std::string line = rd::onednn_caches_description();
-  CHECK(line.rfind("oneDNN sees ", 0) == 0);
+  CHECK(line.rfind("oneDNN ", 0) == 0);
+  CHECK(line.find(" sees ") != std::string::npos);
+  // The test binary links LibTorch, which brings its oneDNN (2.x on Debian 12, 3.x on Debian 13).
+  CHECK(rd::onednn_major_version() >= 2);
   const char* forced = std::getenv("RD_ONEDNN_CACHES");
   if (forced && std::string(forced) == "hidden") CHECK_FALSE(rd::onednn_caches_visible());
   if (forced && std::string(forced) == "visible") CHECK(rd::onednn_caches_visible());
