@@ -1,5 +1,6 @@
 #include "io/input_queue.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -14,21 +15,26 @@ struct InputQueue::State {
   std::condition_variable arrived, room;
   std::deque<InputRecord> records;
   std::size_t capacity = 1;
-  bool ended = false;  // the source said false or threw
+  bool ended = false;    // the source said false or threw
   bool closing = false;  // the queue is gone: the reader stops at its next record
+  bool starved = false;  // the reader waits for input that has not arrived
+  std::chrono::steady_clock::time_point last_arrival = std::chrono::steady_clock::now();
   std::exception_ptr failure;
   const std::atomic<int>* stop = nullptr;
   std::thread reader;
 
   bool stopped() const { return stop && stop->load() != 0; }
 
-  void read(Source source) {
+  void read(Source source, WouldWait would_wait) {
     for (;;) {
       InputRecord r;
       bool more = false;
       std::exception_ptr error;
       try {
+        const bool waits = would_wait && would_wait();
+        if (waits) set_starved(true);
         more = source(r);
+        if (waits) set_starved(false);
       } catch (...) {
         error = std::current_exception();
       }
@@ -41,24 +47,44 @@ struct InputQueue::State {
       }
       room.wait(lock, [&] { return records.size() < capacity || closing; });
       records.push_back(std::move(r));
+      last_arrival = std::chrono::steady_clock::now();
       arrived.notify_all();
     }
   }
 
-  // Waits (with `lock` held) until a record is there, the end, or a stop; says whether one is.
-  bool wait_for_record(std::unique_lock<std::mutex>& lock) {
-    // The stop flag is set by a signal handler, which cannot notify: look at it every 50 ms.
-    while (records.empty() && !ended && !stopped()) arrived.wait_for(lock, std::chrono::milliseconds(50));
+  void set_starved(bool value) {
+    std::lock_guard<std::mutex> lock(mutex);
+    starved = value;
+    arrived.notify_all();
+  }
+
+  // Waits (with `lock` held) until `enough()`, the end, or a stop; says whether a record is there.
+  // It also gives up when nothing has arrived for a while and it holds a record (or need not
+  // have one): a source can wait without saying so (half a line buffered), and that must not
+  // hold back what has arrived.
+  template <class Enough>
+  bool wait_until(std::unique_lock<std::mutex>& lock, Enough enough, bool need_one) {
+    using namespace std::chrono;
+    constexpr auto kPatience = milliseconds(200);
+    const auto start = steady_clock::now();
+    while (!enough() && !ended && !stopped()) {
+      const bool may_leave = !need_one || !records.empty();
+      if (may_leave && steady_clock::now() - std::max(start, last_arrival) > kPatience) break;
+      // The stop flag is set by a signal handler, which cannot notify: look at it every 50 ms.
+      arrived.wait_for(lock, milliseconds(50));
+    }
     return !records.empty() && !stopped();
   }
 };
 
-InputQueue::InputQueue(Source source, std::size_t capacity, const std::atomic<int>* stop)
+InputQueue::InputQueue(Source source, std::size_t capacity, const std::atomic<int>* stop, WouldWait would_wait)
     : state_(std::make_shared<State>()) {
   state_->capacity = std::max<std::size_t>(1, capacity);
   state_->stop = stop;
   // The thread holds the state too: after a stop it may still be blocked in the source's read.
-  state_->reader = std::thread([s = state_, source = std::move(source)]() mutable { s->read(std::move(source)); });
+  state_->reader = std::thread([s = state_, source = std::move(source), would_wait = std::move(would_wait)]() mutable {
+    s->read(std::move(source), std::move(would_wait));
+  });
 }
 
 InputQueue::~InputQueue() {
@@ -74,7 +100,12 @@ InputQueue::~InputQueue() {
 std::vector<InputRecord> InputQueue::take(std::size_t max) {
   std::vector<InputRecord> out;
   std::unique_lock<std::mutex> lock(state_->mutex);
-  if (!state_->wait_for_record(lock)) return out;
+  State& s = *state_;
+  // A full batch, or what has arrived once the source waits for more (a busy reader thread is
+  // not a wait for input: its records have arrived).
+  const std::size_t want = std::min(max, s.capacity);
+  if (!s.wait_until(lock, [&] { return s.records.size() >= want || (!s.records.empty() && s.starved); }, true))
+    return out;
   while (!state_->records.empty() && out.size() < max) {
     out.push_back(std::move(state_->records.front()));
     state_->records.pop_front();
@@ -85,7 +116,8 @@ std::vector<InputRecord> InputQueue::take(std::size_t max) {
 
 bool InputQueue::take_one(InputRecord& record, bool wait) {
   std::unique_lock<std::mutex> lock(state_->mutex);
-  if (wait ? !state_->wait_for_record(lock) : state_->records.empty() || state_->stopped()) return false;
+  State& s = *state_;
+  if (!s.wait_until(lock, [&] { return !s.records.empty() || (!wait && s.starved); }, wait)) return false;
   record = std::move(state_->records.front());
   state_->records.pop_front();
   state_->room.notify_all();

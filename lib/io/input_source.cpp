@@ -1,6 +1,10 @@
 #include "io/input_source.h"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
 
 #include "io/image_paths.h"
 #include "io/datasets.h"
@@ -50,6 +54,15 @@ bool InputSource::refill() {
     pending_.push_back(plain(arg));
   }
   return true;
+}
+
+bool InputSource::would_wait() const {
+  if (!pending_.empty()) return false;
+  const bool stdin_next = stdin_reader_ || (datasets_.empty() && !args_.empty() && args_.front() == "-");
+  if (!stdin_next || &in_ != &std::cin) return false;
+  if (in_.rdbuf()->in_avail() > 0) return false;
+  pollfd fd{STDIN_FILENO, POLLIN, 0};
+  return poll(&fd, 1, 0) == 0;  // nothing to read now (an error or hang-up would not block)
 }
 
 bool InputSource::next(InputRecord& record) {

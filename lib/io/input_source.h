@@ -24,6 +24,10 @@ class InputSource {
   void add_labeled_images(std::vector<LabeledImage> images);
   // Fills the next record (which may carry `error`); false at the end.
   bool next(InputRecord& record);
+  // Says whether next() would now wait for input that has not arrived: stdin (std::cin) is next
+  // and neither its buffer nor the file descriptor has data. Lists, folders and datasets have
+  // arrived whole.
+  bool would_wait() const;
 
  private:
   bool refill();

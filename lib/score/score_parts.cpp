@@ -45,7 +45,8 @@ ArrivingInputs::ArrivingInputs(InputSource& source, const ScoreOptions& o, const
     : filter_(std::make_shared<InputFilter>(source, o)) {
   // Enough to keep full batches coming from a fast source; paths are small.
   const std::size_t capacity = std::max<std::size_t>(256, std::size_t(o.batch_size) * 8);
-  queue_ = std::make_unique<InputQueue>([f = filter_](InputRecord& r) { return f->next(r); }, capacity, stop);
+  queue_ = std::make_unique<InputQueue>([f = filter_](InputRecord& r) { return f->next(r); }, capacity, stop,
+                                        [f = filter_] { return f->would_wait(); });
 }
 
 RecordFields scored_record(const InputRecord& input, double score, int width, int height, const Model& model,

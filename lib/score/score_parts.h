@@ -16,6 +16,7 @@ class InputFilter {
   InputFilter(InputSource& source, const ScoreOptions& options);
   // The next input to score or report (a record with `error` is reported, not scored).
   bool next(InputRecord& record);
+  bool would_wait() const { return source_.would_wait(); }
   int64_t skipped() const { return skipped_; }
 
  private:

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -28,6 +29,10 @@ struct Feed {
     closed = true;
     cv.notify_all();
   }
+  bool would_wait() {
+    std::lock_guard<std::mutex> lock(m);
+    return given >= released && !closed;
+  }
   bool next(rd::InputRecord& r) {
     std::unique_lock<std::mutex> lock(m);
     cv.wait(lock, [&] { return given < released || closed; });
@@ -45,9 +50,13 @@ std::vector<std::string> paths(const std::vector<rd::InputRecord>& rs) {
 
 }  // namespace
 
+rd::InputQueue::WouldWait waits_of(const std::shared_ptr<Feed>& feed) {
+  return [feed] { return feed->would_wait(); };
+}
+
 TEST_CASE("a take returns what has arrived without waiting for a full batch, in order") {
   auto feed = std::make_shared<Feed>();
-  rd::InputQueue q([feed](rd::InputRecord& r) { return feed->next(r); }, 16);
+  rd::InputQueue q([feed](rd::InputRecord& r) { return feed->next(r); }, 16, nullptr, waits_of(feed));
   feed->release(2);
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> got;
@@ -72,6 +81,33 @@ TEST_CASE("a take returns what has arrived without waiting for a full batch, in 
   CHECK(q.take(8).empty());  // the end
 }
 
+TEST_CASE("a source that is busy, not waiting for input, fills whole batches") {
+  // Records that have arrived but are still being read (a slow disk, a starved reader thread)
+  // belong in the batch: the take waits for them.
+  int n = 0;
+  rd::InputQueue q(
+      [&n](rd::InputRecord& r) {
+        if (n == 8) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        r.path = std::to_string(n++);
+        return true;
+      },
+      16, nullptr, [] { return false; });
+  CHECK(q.take(4).size() == 4);
+  CHECK(q.take(4).size() == 4);
+  CHECK(q.take(4).empty());
+}
+
+TEST_CASE("a source that waits without saying so does not hold back what has arrived") {
+  auto feed = std::make_shared<Feed>();
+  rd::InputQueue q([feed](rd::InputRecord& r) { return feed->next(r); }, 16);  // no would_wait
+  feed->release(1);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(q.take(8).size() == 1);  // after a short patience, not never
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  feed->close();
+}
+
 TEST_CASE("a take holds at most the batch and the queue reads ahead up to its capacity") {
   auto feed = std::make_shared<Feed>();
   feed->release(10);
@@ -90,7 +126,7 @@ TEST_CASE("a stop ends a waiting take while the source is still blocked") {
   auto feed = std::make_shared<Feed>();
   std::atomic<int> stop{0};
   {
-    rd::InputQueue q([feed](rd::InputRecord& r) { return feed->next(r); }, 4, &stop);
+    rd::InputQueue q([feed](rd::InputRecord& r) { return feed->next(r); }, 4, &stop, waits_of(feed));
     stop = 15;  // as SIGTERM's handler does
     CHECK(q.take(8).empty());
     rd::InputRecord r;
