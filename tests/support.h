@@ -1,6 +1,8 @@
 // Helpers shared by the unit tests: fixture paths and scratch directories.
 #pragma once
 #include <cstdlib>
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -20,6 +22,20 @@ nlohmann::json json_fixture(const std::string& name);
 
 // A fresh empty directory under the system temp dir, named after the test.
 std::string scratch_dir(const std::string& name);
+
+// A fresh directory tree under the system temp dir, removed when the object goes.
+struct TempTree {
+  std::filesystem::path root;
+  explicit TempTree(const std::string& name);
+  ~TempTree();
+  TempTree(const TempTree&) = delete;
+  TempTree& operator=(const TempTree&) = delete;
+  // Writes `content` to root/rel, creating its folders, and returns its path.
+  std::string file(const std::string& rel, const std::string& content = "x") const;
+  // Files with one byte each (listing code needs names only).
+  void files(std::initializer_list<const char*> rels) const;
+  std::string operator/(const std::string& rel) const { return (root / rel).string(); }
+};
 
 // Sets an environment variable for one scope, and unsets it afterwards.
 class ScopedEnv {

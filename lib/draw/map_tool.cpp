@@ -75,6 +75,21 @@ cv::Mat load_map(const RecordFields& fields, const std::string& image_path,
   return map;
 }
 
+// Runs `read` for one record. Messages about a field name no file yet ("\"map\" is not a
+// string"), and OpenCV's own errors, get the record's path in front: say which record they are about.
+template <class Read>
+void about_record(const InputRecord& record, Read read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
+    throw;
+  } catch (const cv::Exception& e) {
+    throw InputError(fmt::format("'{}': {}", record.path, e.err));
+  }
+}
+
 }  // namespace
 
 cv::Mat read_image_bgr8(const std::string& path, int64_t max_pixels) {
@@ -92,19 +107,12 @@ cv::Mat read_image_bgr8(const std::string& path, int64_t max_pixels) {
 OverlayInput read_overlay_input(const InputRecord& record, int64_t max_pixels,
                                 const std::function<cv::Mat(const std::string&)>& compute_map) {
   OverlayInput in;
-  try {
+  about_record(record, [&] {
     in.image = read_image_bgr8(record.path, max_pixels);
     in.map = load_map(record.fields, record.path, compute_map);
     const std::string mask = string_field(record.fields, "mask");
     if (!mask.empty()) in.mask = read_ground_truth_mask(mask, in.image.size());
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    // Messages about a field name no file yet; say which record they are about.
-    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
-    throw;
-  } catch (const cv::Exception& e) {
-    throw InputError(fmt::format("'{}': {}", record.path, e.err));
-  }
+  });
   in.score = number_field(record.fields, "score");
   in.anomalous = bool_field(record.fields, "anomalous");
   in.image_threshold = number_field(record.fields, "threshold");
@@ -244,20 +252,14 @@ RecordFields MapTool::draw(const InputRecord& record) {
 // The record's size from rd-score's width and height, so that no image is decoded, else the image's.
 RecordFields MapTool::submit(const InputRecord& record) {
   SubmissionFiles files;
-  try {
+  about_record(record, [&] {
     const auto width = number_field(record.fields, "width"), height = number_field(record.fields, "height");
     const cv::Size size = width && height && *width >= 1 && *height >= 1
                               ? cv::Size(int(*width), int(*height))
                               : read_image_bgr8(record.path, options_.max_pixels).size();
     const cv::Mat map = load_map(record.fields, record.path, callbacks_.compute_map);
     files = write_mvtec_ad2_submission(options_.mvtec_ad2_dir, record.path, map, size, *options_.scale.threshold);
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    if (!what.empty() && what.front() == '"') throw InputError(fmt::format("'{}': {}", record.path, what));
-    throw;
-  } catch (const cv::Exception& e) {
-    throw InputError(fmt::format("'{}': {}", record.path, e.err));
-  }
+  });
   RecordFields out = record.fields;
   out["submission"] = files.map;
   out["submission_thresholded"] = files.thresholded;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -236,9 +237,14 @@ double percentile_sorted(const std::vector<double>& ascending, double p) {
 namespace detail {
 
 std::string utc_timestamp() {
-  const std::time_t now = std::time(nullptr);
+  std::time_t t = std::time(nullptr);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    char* end = nullptr;
+    const long long v = std::strtoll(epoch, &end, 10);
+    if (*end == '\0' && v >= 0) t = std::time_t(v);
+  }
   std::tm utc{};
-  gmtime_r(&now, &utc);
+  gmtime_r(&t, &utc);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;

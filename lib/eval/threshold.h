@@ -83,7 +83,8 @@ void check_threshold_model(const ThresholdFit& fit, const std::optional<std::str
 double percentile_sorted(const std::vector<double>& ascending, double p);
 
 namespace detail {
-// The current time as "YYYY-MM-DDTHH:MM:SSZ".
+// The current time as "YYYY-MM-DDTHH:MM:SSZ", or SOURCE_DATE_EPOCH's when it is set, so that
+// threshold files and report pages made from the same input are the same bytes.
 std::string utc_timestamp();
 
 }  // namespace detail

@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 namespace rd {
 namespace {
 
-bool is_dir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
-
 struct LayoutInfo {
   Layout layout;
   const char* name;
@@ -55,7 +50,7 @@ Layout resolve(const std::string& dir, const DatasetOptions& options) {
 // A layout's normal training folder, or a UsageError that says which layout needed it.
 DatasetImages from_folder(const std::string& dir, Layout layout, const char* relative) {
   const fs::path folder = fs::path(dir) / relative;
-  if (!is_dir(folder))
+  if (!directory_exists(folder))
     throw UsageError(fmt::format("'{}' is laid out as {} but has no {}/", dir, layout_title(layout), relative));
   return {layout, std::string(relative) + "/", list_images(folder.string())};
 }
@@ -77,12 +72,12 @@ const char* layout_title(Layout layout) { return info(layout).title; }
 
 Layout detect_layout(const std::string& dir) {
   const fs::path d(dir);
-  if (is_dir(d / "Data" / "Images")) return Layout::visa;
-  if (is_dir(d / "test_public") || is_dir(d / "test_private") || is_dir(d / "test_private_mixed"))
+  if (directory_exists(d / "Data" / "Images")) return Layout::visa;
+  if (directory_exists(d / "test_public") || directory_exists(d / "test_private") || directory_exists(d / "test_private_mixed"))
     return Layout::mvtec_ad2;
-  if (is_dir(d / "test" / "logical_anomalies") || is_dir(d / "test" / "structural_anomalies"))
+  if (directory_exists(d / "test" / "logical_anomalies") || directory_exists(d / "test" / "structural_anomalies"))
     return Layout::mvtec_loco;
-  if (is_dir(d / "train" / "ok") || is_dir(d / "test" / "ok") || is_dir(d / "test" / "ko"))
+  if (directory_exists(d / "train" / "ok") || directory_exists(d / "test" / "ok") || directory_exists(d / "test" / "ko"))
     return Layout::btad;
   if (is_mvtec_category(dir)) return Layout::mvtec;
   return Layout::images;

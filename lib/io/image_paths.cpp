@@ -58,6 +58,16 @@ bool is_image_path(const std::string& path) {
   return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
 }
 
+bool directory_exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+bool regular_file_exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
 std::vector<std::string> list_images(const std::string& dir) {
   struct stat root;
   if (::stat(dir.c_str(), &root) != 0) throw UsageError("cannot read directory '" + dir + "': " + std::strerror(errno));

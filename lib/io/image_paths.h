@@ -1,5 +1,6 @@
 // Which files are images, and every image below a directory.
 #pragma once
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,11 @@ namespace rd {
 // tif, tiff, webp; any case). Looks at the name only; a leading dot does not start an
 // extension (".png" is a hidden file, not a PNG), as in Python's os.path.splitext.
 bool is_image_path(const std::string& path);
+
+// Say whether `path` is a directory, or a regular file, following links; false on any error
+// (missing, unreadable parent).
+bool directory_exists(const std::filesystem::path& path);
+bool regular_file_exists(const std::filesystem::path& path);
 
 // Lists every image file below `dir`, recursively, sorted by path in byte order, each path
 // being `dir` joined with the names below it. Follows symbolic links to files and directories

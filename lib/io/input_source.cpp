@@ -1,7 +1,6 @@
 #include "io/input_source.h"
 
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -11,11 +10,6 @@
 
 namespace rd {
 namespace {
-
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 InputRecord plain(const std::string& path) { return InputRecord{path, {{"path", path}}, "", 0}; }
 
@@ -47,7 +41,7 @@ bool InputSource::refill() {
   args_.pop_front();
   if (arg == "-") {
     stdin_reader_ = std::make_unique<InputReader>(in_, nul_);
-  } else if (is_directory(arg) && !is_image_path(arg)) {
+  } else if (directory_exists(arg) && !is_image_path(arg)) {
     for (const auto& p : list_images(arg)) pending_.push_back(plain(p));
   } else {
     // Anything else is an image path; if it cannot be read, the record says so later.

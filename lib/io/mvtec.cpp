@@ -11,24 +11,14 @@ namespace rd {
 namespace detail {
 namespace {
 
-bool is_directory(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
-
-bool is_file(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
-
 // The mask for `relative` (the image's path below test/, e.g. "crack/000.png").
 std::string find_mask(const fs::path& category, const fs::path& relative, bool mask_folders) {
   const fs::path base = category / "ground_truth" / relative.parent_path();
   const std::string stem = relative.stem().string();
-  if (mask_folders) return detail::is_directory(base / stem) ? (base / stem).string() : "";
+  if (mask_folders) return directory_exists(base / stem) ? (base / stem).string() : "";
   // BTAD keeps product 03's masks as BMP, like its images.
   for (const fs::path& candidate : {base / (stem + "_mask.png"), base / (stem + ".png"), base / (stem + ".bmp")})
-    if (is_file(candidate)) return candidate.string();
+    if (regular_file_exists(candidate)) return candidate.string();
   return "";
 }
 
@@ -36,12 +26,12 @@ std::string find_mask(const fs::path& category, const fs::path& relative, bool m
 }  // namespace detail
 
 bool is_mvtec_category(const std::string& dir) {
-  return detail::is_directory(fs::path(dir) / "train") || detail::is_directory(fs::path(dir) / "test");
+  return directory_exists(fs::path(dir) / "train") || directory_exists(fs::path(dir) / "test");
 }
 
 std::vector<std::string> training_images(const std::string& dir) {
   const fs::path good = fs::path(dir) / "train" / "good";
-  if (detail::is_directory(good)) return list_images(good.string());
+  if (directory_exists(good)) return list_images(good.string());
   if (is_mvtec_category(dir)) {
     throw UsageError("'" + dir + "' looks like an MVTec AD category (it has train/ or test/) but has no train/good; " +
                      "pass the folder of normal images itself");
@@ -51,7 +41,7 @@ std::vector<std::string> training_images(const std::string& dir) {
 
 std::vector<LabeledImage> test_images(const std::string& category, const MvtecStyle& style) {
   const fs::path test = fs::path(category) / "test";
-  if (!detail::is_directory(test))
+  if (!directory_exists(test))
     throw UsageError("'" + category + "' is not an MVTec AD category: it has no test/ folder");
   const std::string prefix = test.string() + "/";
   std::vector<LabeledImage> images;

@@ -10,11 +10,6 @@ namespace fs = std::filesystem;
 namespace rd {
 namespace {
 
-bool is_dir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
-
 void append(std::vector<LabeledImage>& out, const fs::path& dir, int label, const std::string& defect) {
   for (std::string& path : list_images(dir.string())) {
     LabeledImage image;
@@ -24,8 +19,7 @@ void append(std::vector<LabeledImage>& out, const fs::path& dir, int label, cons
       // test_public/bad/<stem>.png -> test_public/ground_truth/bad/<stem>_mask.png
       const fs::path p(path);
       const fs::path mask = dir.parent_path() / "ground_truth" / dir.filename() / (p.stem().string() + "_mask.png");
-      std::error_code ec;
-      if (fs::is_regular_file(mask, ec)) image.mask = mask.string();
+      if (regular_file_exists(mask)) image.mask = mask.string();
     }
     image.path = std::move(path);
     out.push_back(std::move(image));
@@ -42,17 +36,17 @@ std::vector<LabeledImage> mvtec_ad2_test_images(const std::string& category, con
     throw UsageError("--split '" + name + "': an MVTec AD 2 test set is test_public, test_private, "
                      "test_private_mixed or validation");
   const fs::path dir = fs::path(category) / name;
-  if (!is_dir(dir))
+  if (!directory_exists(dir))
     throw UsageError("'" + category + "' is an MVTec AD 2 category without " + name + "/");
   std::vector<LabeledImage> images;
   if (name == "validation") {
     append(images, dir / "good", 0, "good");
   } else if (name == "test_public") {
     // bad/ before good/: sorted by path, as every other layout's records are.
-    if (!is_dir(dir / "bad") && !is_dir(dir / "good"))
+    if (!directory_exists(dir / "bad") && !directory_exists(dir / "good"))
       throw UsageError("'" + dir.string() + "' has neither good/ nor bad/");
-    if (is_dir(dir / "bad")) append(images, dir / "bad", 1, "bad");
-    if (is_dir(dir / "good")) append(images, dir / "good", 0, "good");
+    if (directory_exists(dir / "bad")) append(images, dir / "bad", 1, "bad");
+    if (directory_exists(dir / "good")) append(images, dir / "good", 0, "good");
   } else {
     append(images, dir, -1, "");
   }

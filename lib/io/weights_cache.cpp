@@ -1,6 +1,5 @@
 #include "io/weights_cache.h"
 
-#include <sys/stat.h>
 
 #include <cctype>
 #include <cerrno>
@@ -11,14 +10,10 @@
 #include <fmt/format.h>
 
 #include "errors.h"
+#include "io/image_paths.h"
 
 namespace rd {
 namespace {
-
-bool is_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 // The last path component of a URL, without query or fragment.
 std::string url_file_name(const std::string& url) {
@@ -94,7 +89,7 @@ std::string resolve_weights(const WeightsRequest& r) {
                                  "could not be verified; fetch it yourself and pass --weights PATH", url, name));
   const std::string dir = torch_hub_checkpoint_dir();
   const std::string path = dir + "/" + name;
-  if (is_file(path)) return path;  // as torch hub: a file in the cache was verified when it arrived
+  if (regular_file_exists(path)) return path;  // as torch hub: a file in the cache was verified when it arrived
   if (r.offline)
     throw UsageError(fmt::format("no weights at '{}' and offline (--offline or RD_OFFLINE): download {} "
                                  "(sha256 starts with {}) there, or pass --weights PATH", path, url, prefix));

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <ctime>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "errors.h"
 #include "eval/eval_report.h"
+#include "eval/threshold.h"
 #include "report/page.h"
 
 namespace rd {
@@ -128,24 +127,6 @@ double precision_tolerance(const std::string& precision) {
   return 0.04;
 }
 
-namespace detail {
-
-std::string report_time() {
-  std::time_t t = std::time(nullptr);
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
-    char* end = nullptr;
-    const long long v = std::strtoll(epoch, &end, 10);
-    if (*end == '\0' && v >= 0) t = std::time_t(v);
-  }
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace detail
-
 Reporter::Reporter(ReportOptions options, ReportCallbacks callbacks)
     : options_(std::move(options)),
       callbacks_(std::move(callbacks)),
@@ -162,7 +143,7 @@ Reporter::Reporter(ReportOptions options, ReportCallbacks callbacks)
     if (options_.model)
       check_threshold_model(*options_.threshold, options_.model->id, options_.threshold_source);
   }
-  if (options_.made.empty()) options_.made = detail::report_time();
+  if (options_.made.empty()) options_.made = detail::utc_timestamp();
   if (options_.thumbnail_width < 16) options_.thumbnail_width = 16;
 }
 

@@ -135,9 +135,5 @@ class Reporter {
   bool mute_evaluator_ = false;  // a line this class already warned about goes to the evaluator too
 };
 
-namespace detail {
-// SOURCE_DATE_EPOCH when set (reproducible pages), else now; as "YYYY-MM-DDTHH:MM:SSZ".
-std::string report_time();
-}  // namespace detail
 
 }  // namespace rd

@@ -11,31 +11,17 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "errors.h"
+#include "support.h"
 #include "io/map_files.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A miniature dataset per test: empty image files (listing needs names only) and, where a test
-// reads them, real masks written with OpenCV. Removed afterwards.
-struct Tree {
-  fs::path root;
-  Tree() {
-    static int n = 0;
-    root = fs::temp_directory_path() / ("rd_datasets_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~Tree() { fs::remove_all(root); }
-  void files(std::initializer_list<const char*> rels) {
-    for (const char* rel : rels) text(rel, "x");
-  }
-  void text(const std::string& rel, const std::string& content) {
-    const fs::path p = root / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << content;
-  }
+// A miniature dataset per test: one-byte image files (listing needs names only) and, where a
+// test reads them, real masks written with OpenCV. Removed afterwards.
+struct Tree : rd::test::TempTree {
+  Tree() : TempTree("datasets") {}
   // A 4x2 mask with the given pixels set to `value`.
   void mask(const std::string& rel, std::initializer_list<int> set, int value = 255) {
     cv::Mat m(2, 4, CV_8U, cv::Scalar(0));
@@ -43,7 +29,6 @@ struct Tree {
     fs::create_directories((root / rel).parent_path());
     REQUIRE(cv::imwrite((root / rel).string(), m));
   }
-  std::string operator/(const std::string& rel) const { return (root / rel).string(); }
 };
 
 std::vector<std::string> paths(const std::vector<rd::LabeledImage>& images) {
@@ -141,7 +126,7 @@ TEST_CASE("visa_reads_its_split_file_for_the_category_folder") {
   Tree t;
   t.files({"candle/Data/Images/Normal/0000.JPG", "candle/Data/Images/Normal/0001.JPG",
            "candle/Data/Images/Anomaly/000.JPG", "candle/Data/Masks/Anomaly/000.png"});
-  t.text("split_csv/1cls.csv",
+  t.file("split_csv/1cls.csv",
          "object,split,label,image,mask\r\n"
          "candle,train,normal,candle/Data/Images/Normal/0000.JPG,\r\n"
          "capsules,train,normal,capsules/Data/Images/Normal/0000.JPG,\r\n"
@@ -162,7 +147,7 @@ TEST_CASE("visa_reads_its_split_file_for_the_category_folder") {
   CHECK(test.images[1].mask.empty());
 
   // --split FILE: another split of the same images (paths still relative to the dataset root).
-  t.text("my_split.csv", "object,split,label,image,mask\ncandle,test,anomaly,candle/Data/Images/Anomaly/000.JPG,\n");
+  t.file("my_split.csv", "object,split,label,image,mask\ncandle,test,anomaly,candle/Data/Images/Anomaly/000.JPG,\n");
   rd::DatasetOptions o;
   o.split = t / "my_split.csv";
   CHECK(paths(rd::test_set(cat, o).images) == std::vector<std::string>{t / "candle/Data/Images/Anomaly/000.JPG"});
@@ -179,17 +164,17 @@ TEST_CASE("visa_split_file_errors_name_the_file_and_the_cause") {
                         "' (missing; give one with --split FILE)")
                            .c_str(),
                        rd::UsageError);
-  t.text("split_csv/1cls.csv", "object,split,label,image,mask\ncandle,train,normal,candle/a.JPG,\n");
+  t.file("split_csv/1cls.csv", "object,split,label,image,mask\ncandle,train,normal,candle/a.JPG,\n");
   CHECK_THROWS_WITH_AS(rd::test_set(t / "pcb1"),
                        ("split file '" + t / "split_csv/1cls.csv" + "' has no rows for object 'pcb1' (the folder name "
                         "of '" + t / "pcb1" + "'); it has: candle")
                            .c_str(),
                        rd::UsageError);
-  t.text("split_csv/1cls.csv", "object,split,label,image,mask\npcb1,train,defective,pcb1/a.JPG,\n");
+  t.file("split_csv/1cls.csv", "object,split,label,image,mask\npcb1,train,defective,pcb1/a.JPG,\n");
   CHECK_THROWS_WITH_AS(rd::training_set(t / "pcb1"),
                        ("'" + t / "split_csv/1cls.csv" + "' line 2: label 'defective'; expected normal or anomaly").c_str(),
                        rd::FormatError);
-  t.text("split_csv/1cls.csv", "object,image\n");
+  t.file("split_csv/1cls.csv", "object,image\n");
   CHECK_THROWS_AS(rd::training_set(t / "pcb1"), rd::FormatError);
 }
 

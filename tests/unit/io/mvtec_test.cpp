@@ -7,29 +7,15 @@
 #include <fstream>
 
 #include "errors.h"
+#include "support.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
 // A fresh directory tree per test, removed afterwards.
-struct Tree {
-  fs::path root;
-  Tree() {
-    static int n = 0;
-    root = fs::temp_directory_path() / ("rd_mvtec_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~Tree() { fs::remove_all(root); }
-  void files(std::initializer_list<const char*> rels) {
-    for (const char* rel : rels) {
-      auto p = root / rel;
-      fs::create_directories(p.parent_path());
-      std::ofstream(p) << "x";
-    }
-  }
-  std::string operator/(const std::string& rel) const { return (root / rel).string(); }
+struct Tree : rd::test::TempTree {
+  Tree() : TempTree("mvtec") {}
 };
 
 // A small MVTec AD category: two defects, masks for all anomalous images but one.

@@ -10,6 +10,7 @@
 
 #include "errors.h"
 #include "eval/eval_report.h"
+#include "eval/threshold.h"
 #include "support.h"
 
 namespace {
@@ -170,7 +171,7 @@ TEST_CASE("records at another precision get that precision's tolerance") {
 TEST_CASE("SOURCE_DATE_EPOCH stands for the time a page was made") {
   {
     rd::test::ScopedEnv epoch("SOURCE_DATE_EPOCH", "86400");
-    CHECK(rd::detail::report_time() == "1970-01-02T00:00:00Z");
+    CHECK(rd::detail::utc_timestamp() == "1970-01-02T00:00:00Z");
   }
-  CHECK(rd::detail::report_time().size() == 20);
+  CHECK(rd::detail::utc_timestamp().size() == 20);
 }
