@@ -50,4 +50,11 @@ ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::mo
 
 ScopedEnv::~ScopedEnv() { ::unsetenv(name_.c_str()); }
 
+std::vector<double> normal_scores(std::mt19937& rng, std::size_t n, double mean, double sd) {
+  std::normal_distribution<double> d(mean, sd);
+  std::vector<double> out(n);
+  for (double& v : out) v = d(rng);
+  return out;
+}
+
 }  // namespace rd::test

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -36,6 +38,9 @@ struct TempTree {
   void files(std::initializer_list<const char*> rels) const;
   std::string operator/(const std::string& rel) const { return (root / rel).string(); }
 };
+
+// n draws from N(mean, sd): score samples for the drift and report tests.
+std::vector<double> normal_scores(std::mt19937& rng, std::size_t n, double mean, double sd);
 
 // Sets an environment variable for one scope, and unsets it afterwards.
 class ScopedEnv {

@@ -8,15 +8,11 @@
 
 #include "errors.h"
 #include "report/drift.h"
+#include "support.h"
 
 namespace {
 
-std::vector<double> normal_scores(std::mt19937& rng, std::size_t n, double mean, double sd) {
-  std::normal_distribution<double> d(mean, sd);
-  std::vector<double> out(n);
-  for (double& v : out) v = d(rng);
-  return out;
-}
+using rd::test::normal_scores;
 
 std::vector<rd::DriftSample> samples(const std::vector<double>& scores, double tolerance = 0) {
   std::vector<rd::DriftSample> out;

@@ -15,12 +15,7 @@
 
 namespace {
 
-std::vector<double> normal_scores(std::mt19937& rng, std::size_t n, double mean, double sd) {
-  std::normal_distribution<double> d(mean, sd);
-  std::vector<double> out(n);
-  for (double& v : out) v = d(rng);
-  return out;
-}
+using rd::test::normal_scores;
 
 // A model "m1" with 200 validation scores ~ N(0.30, 0.02).
 rd::ReportOptions options_with_model(unsigned seed = 1) {
