@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command: installs what it needs on Debian 12, builds, runs every test.
+# The project's test command: installs what it needs on Debian 12 or 13, builds, runs every test.
 # Usage: tests/run.sh [ctest arguments...]   (BUILD_DIR, RD_SANITIZE=ON honoured)
 set -euo pipefail
 cd "$(dirname "$0")/.."
