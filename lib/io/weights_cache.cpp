@@ -1,6 +1,5 @@
 #include "io/weights_cache.h"
 
-
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>

@@ -135,5 +135,4 @@ class Reporter {
   bool mute_evaluator_ = false;  // a line this class already warned about goes to the evaluator too
 };
 
-
 }  // namespace rd
